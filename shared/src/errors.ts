@@ -1,0 +1,45 @@
+/**
+ * The error catalogue: every failure Picket reports has a code here, with a
+ * message template and whether retrying can help. The same codes appear in
+ * logs, metrics labels, API responses and quarantine reasons.
+ */
+export const errorCatalogue = {
+  CONFIG_INVALID: { retryable: false, template: '{file}: {detail}' },
+  CONFIG_UNREADABLE: { retryable: false, template: 'cannot read configuration {file}: {detail}' },
+  LISTEN_FAILED: { retryable: false, template: 'cannot listen on {address}: {detail}' },
+  SYSLOG_TRUNCATED: { retryable: false, template: 'syslog message from {peer} longer than {limit} bytes was truncated' },
+  SYSLOG_BAD_FRAME: { retryable: false, template: 'bad octet-counting frame from {peer}: {detail}' },
+  GENERATOR_FAILED: { retryable: true, template: 'generator {name} failed: {detail}' },
+  STORE_FAILED: { retryable: true, template: 'storage failed: {detail}' },
+  SERVER_UNAVAILABLE: { retryable: true, template: 'server {address} unavailable: {detail}' },
+  SERVER_REJECTED: { retryable: false, template: 'server rejected batch: {detail}' },
+  AGENT_ID_MISMATCH: { retryable: false, template: 'batch for agent {got} on a stream opened for agent {expected}' },
+  AGENT_ID_MISSING: { retryable: false, template: 'stream opened without the picket-agent-id header' },
+  BATCH_DECODE_FAILED: { retryable: false, template: 'batch could not be decoded: {detail}' },
+  RECORD_EMPTY: { retryable: false, template: 'record {seq} has no body' },
+  PARSE_FAILED: { retryable: false, template: '{format} parse failed: {detail}' },
+  RULE_FAILED: { retryable: false, template: 'rule {rule} threw: {detail}' },
+  EMIT_FAILED: { retryable: true, template: 'emitter {emitter} failed: {detail}' },
+} as const satisfies Record<string, { retryable: boolean; template: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export class PicketError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly fields: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, fields: Record<string, unknown> = {}, options?: ErrorOptions) {
+    const { template, retryable } = errorCatalogue[code];
+    super(template.replace(/\{(\w+)\}/g, (_, name: string) => String(fields[name] ?? `{${name}}`)), options);
+    this.name = 'PicketError';
+    this.code = code;
+    this.retryable = retryable;
+    this.fields = fields;
+  }
+}
+
+/** A short description of any thrown value, for logs and quarantine reasons. */
+export function describeError(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

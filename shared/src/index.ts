@@ -1,0 +1,10 @@
+export * from './gen/picket/v1/record_pb.js';
+export * from './gen/picket/v1/ingest_pb.js';
+export { address, duration, isLoopback, loadConfig, parseConfig, size, splitAddress, type HostPort } from './config.ts';
+export { describeError, errorCatalogue, PicketError, type ErrorCode } from './errors.ts';
+export { grpcClientConstructor, grpcServiceDefinition } from './grpc.ts';
+export { createLogger, type Logger } from './log.ts';
+export { compileNamespacePattern, compileNamespacePatterns } from './namespace.ts';
+export { nowMicros, parseDuration, parseSize } from './time.ts';
+export { VERSION } from './version.ts';
+export { encodePeerField, encodeSourceField, RecordWriter } from './wire/record-writer.ts';

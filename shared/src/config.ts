@@ -70,17 +70,18 @@ export function parseConfig<S extends z.ZodType>(schema: S, text: string, file: 
   const result = schema.safeParse(doc.toJS() ?? {});
   if (result.success) return result.data;
 
-  const details = result.error.issues.map((issue) => {
+  const [first, ...rest] = result.error.issues.map((issue) => {
     const path = issue.path.map(String);
     let node = path.length > 0 ? doc.getIn(path, true) : undefined;
     // An unknown or missing key has no node of its own: point at its parent.
     if (!isNode(node)) node = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : doc.contents;
-    const where = isNode(node) && node.range ? `:${lineCounter.linePos(node.range[0]).line}` : '';
-    const field = issue.code === 'unrecognized_keys' ? [...path, ...issue.keys].join('.') : path.join('.');
-    return { where, text: `${field || '(top level)'}: ${issue.message}` };
+    const where = isNode(node) && node.range ? `${file}:${lineCounter.linePos(node.range[0]).line}` : file;
+    if (issue.code === 'unrecognized_keys') return { where, text: `${[...path, ...issue.keys].join('.')}: unknown key` };
+    return { where, text: `${path.join('.') || '(top level)'}: ${issue.message}` };
   });
+  // One line per problem, each with its own place.
   throw new PicketError('CONFIG_INVALID', {
-    file: `${file}${details[0]!.where}`,
-    detail: details.map((d) => d.text).join('; '),
+    file: first!.where,
+    detail: [first!.text, ...rest.map((r) => `${r.where}: ${r.text}`)].join('\n'),
   });
 }

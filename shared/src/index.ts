@@ -7,4 +7,4 @@ export { createLogger, type Logger } from './log.ts';
 export { compileNamespacePattern, compileNamespacePatterns } from './namespace.ts';
 export { nowMicros, parseDuration, parseSize } from './time.ts';
 export { VERSION } from './version.ts';
-export { encodePeerField, encodeSourceField, RecordWriter } from './wire/record-writer.ts';
+export { encodeAgentIdField, encodePeerField, encodeSourceField, RecordWriter } from './wire/record-writer.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { BatchSchema } from '../gen/picket/v1/ingest_pb.js';
 import { Format, RecordSchema } from '../gen/picket/v1/record_pb.js';
-import { encodePeerField, encodeSourceField, RecordWriter } from './record-writer.ts';
+import { encodeAgentIdField, encodePeerField, encodeSourceField, RecordWriter } from './record-writer.ts';
 
 const cases = [
   { seq: 1, micros: 1_763_800_000_000_000, source: 'syslog', format: Format.SYSLOG, data: 'hello', peer: '127.0.0.1:514', truncated: false },
@@ -37,7 +37,8 @@ test('chunks concatenate into one batch, with other fields appended', () => {
   assert.equal(writer.count, 1001);
   const chunk = writer.take();
   assert.equal(writer.length, 0);
-  const batch = fromBinary(BatchSchema, Buffer.concat([chunk, toBinary(BatchSchema, create(BatchSchema, { agentId: 'a1' }))]));
+  assert.deepEqual(new Uint8Array(encodeAgentIdField('a1')), toBinary(BatchSchema, create(BatchSchema, { agentId: 'a1' })));
+  const batch = fromBinary(BatchSchema, Buffer.concat([chunk, encodeAgentIdField('a1')]));
   assert.equal(batch.agentId, 'a1');
   assert.equal(batch.records.length, 1001);
   assert.equal(batch.records[999]!.seq, 1000n);

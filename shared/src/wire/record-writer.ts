@@ -30,7 +30,11 @@ export function encodeStringField(tag: number, text: string): Buffer {
   return out;
 }
 
+const TAG_BATCH_AGENT_ID = 0x12; // Batch field 2, length-delimited
+
 export const encodeSourceField = (source: string) => encodeStringField(TAG_RAW_SOURCE, source);
+/** Appended to a run of records, makes it a complete Batch for that agent. */
+export const encodeAgentIdField = (agentId: string) => encodeStringField(TAG_BATCH_AGENT_ID, agentId);
 export const encodePeerField = (peer: string) => encodeStringField(TAG_RAW_PEER, peer);
 
 export class RecordWriter {

@@ -1,0 +1,124 @@
+/**
+ * Wires the agent together: state database, outbox, sources, generators,
+ * shipper and the periodic status record. Start order opens storage first;
+ * stop order closes inputs first, so everything accepted is flushed.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { create } from '@bufbuild/protobuf';
+import { AgentStatusSchema, VERSION, type Logger, type Problem } from '@picket/shared';
+import type { AgentConfig } from './config.ts';
+import { generators } from './generators/index.ts';
+import { GeneratorRunner } from './generators/runner.ts';
+import type { GeneratorSchedule } from './generators/define-generator.ts';
+import { Outbox } from './outbox.ts';
+import { Shipper } from './shipper.ts';
+import { sources } from './sources/index.ts';
+import { openStateDb } from './state-db.ts';
+import type { RunningSource } from './units.ts';
+
+export interface RunningAgent {
+  agentId: string;
+  home: string;
+  endpoints: string[];
+  outbox: Outbox;
+  stop(): Promise<void>;
+}
+
+export function resolveHome(config: AgentConfig): string {
+  return resolve(config.home ?? join(process.env.PICKET_HOME ?? '.picket', 'agent'));
+}
+
+export async function startAgent(config: AgentConfig, logger: Logger): Promise<RunningAgent> {
+  const home = resolveHome(config);
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  const agentId = await loadOrCreateAgentId(home);
+  const db = await openStateDb(join(home, 'state'));
+  const outbox = await Outbox.open(db, {
+    flushIntervalMs: config.outbox.flush_interval,
+    maxPendingBytes: config.outbox.max_pending,
+    sync: config.outbox.sync,
+  });
+  outbox.on('error', (err) => logger.error({ err, code: 'STORE_FAILED' }, 'outbox write failed'));
+
+  let problems: Problem[] = [];
+  const sendStatus = async () => {
+    const backlog = await outbox.backlog();
+    const reported = problems;
+    problems = [];
+    outbox.append({
+      case: 'status',
+      value: create(AgentStatusSchema, { version: VERSION, hostname: hostname(), backlogRecords: BigInt(backlog.records), backlogBytes: BigInt(backlog.bytes), problems: reported }),
+    });
+  };
+  const reportProblem = (component: string, code: string, message: string) => {
+    problems.push({ $typeName: 'picket.v1.Problem', component, code, message });
+    void sendStatus();
+  };
+
+  const running: { stop(): Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const unit of running.reverse()) await unit.stop();
+    await outbox.close();
+    await db.close();
+  };
+
+  try {
+    const sourceUnits: RunningSource[] = [];
+    for (const sourceConfig of config.sources) {
+      const definition = sources.find((s) => s.type === sourceConfig.type)!;
+      const source = definition.create(sourceConfig as never, { outbox, logger: logger.child({ source: sourceConfig.type }) });
+      await source.start();
+      running.push(source);
+      sourceUnits.push(source);
+    }
+    for (const generatorConfig of config.generators) {
+      const definition = generators.find((g) => g.name === generatorConfig.type)!;
+      const runner = new GeneratorRunner(definition, generatorConfig as never as GeneratorSchedule, { db, outbox, logger, reportProblem });
+      running.push(runner);
+      await runner.start();
+    }
+    const shipper = new Shipper(outbox, {
+      address: config.server.address,
+      agentId,
+      maxBatchBytes: config.shipper.max_batch,
+      maxInFlight: config.shipper.max_in_flight,
+      backoffMinMs: config.shipper.backoff_min,
+      backoffMaxMs: config.shipper.backoff_max,
+    }, logger);
+    // The shipper stops last among the units, so the final flush still ships.
+    running.unshift(shipper);
+    await shipper.start();
+
+    await sendStatus();
+    const statusTimer = setInterval(() => void sendStatus(), config.status_interval).unref();
+    running.push({ stop: async () => clearInterval(statusTimer) });
+
+    let stopped: Promise<void> | undefined;
+    return {
+      agentId,
+      home,
+      endpoints: sourceUnits.map((s) => s.endpoint),
+      outbox,
+      stop: () => (stopped ??= stopAll()),
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** The agent's identity: generated once, kept in `<home>/agent-id`. */
+async function loadOrCreateAgentId(home: string): Promise<string> {
+  const file = join(home, 'agent-id');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const id = randomUUID();
+  await writeFile(file, `${id}\n`, { mode: 0o600, flag: 'wx' });
+  return id;
+}

@@ -4,21 +4,22 @@
  * `validate` checks a configuration file and exits.
  */
 import { parseArgs } from 'node:util';
-import { createLogger, loadConfig, PicketError, VERSION } from '@picket/shared';
+import { createLogger, loadConfig, parseConfig, PicketError, VERSION, waitForStopSignal } from '@picket/shared';
 import { startAgent } from './agent.ts';
 import { agentConfigSchema } from './config.ts';
 
 const HELP = `picket-agent ${VERSION}: Picket's edge collector
 
 Usage:
-  picket-agent [run] [--config FILE]     run the agent
-  picket-agent validate [--config FILE]  check the configuration and exit
+  picket-agent [run] [--config FILE] [--server HOST:PORT]   run the agent
+  picket-agent validate [--config FILE]                     check the configuration and exit
   picket-agent --version | --help
 
 Options:
   -c, --config FILE   YAML configuration (default: none, every default applies:
                       syslog on 127.0.0.1:5514 TCP and UDP, local accounts,
                       server at 127.0.0.1:50051)
+  -s, --server ADDR   the server's gRPC address, overriding the configuration
 
 Environment:
   PICKET_HOME         state lives in $PICKET_HOME/agent (default ./.picket/agent)
@@ -33,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         config: { type: 'string', short: 'c' },
+        server: { type: 'string', short: 's' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -59,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
   let config;
   try {
     config = loadConfig(agentConfigSchema, values.config);
+    if (values.server !== undefined) config.server.address = parseConfig(agentConfigSchema.shape.server, `address: "${values.server}"`, '--server').address;
   } catch (err) {
     if (!(err instanceof PicketError)) throw err;
     process.stderr.write(`picket-agent: ${err.message}\n`);
@@ -77,15 +80,7 @@ async function main(argv: string[]): Promise<number> {
   if (!agent) return 1;
   logger.info({ agentId: agent.agentId, home: agent.home, listening: agent.endpoints, server: config.server.address, version: VERSION }, 'agent started');
 
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'stopping');
-      process.once(signal, () => process.exit(130)); // a second signal stops at once
-      resolve();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
+  await waitForStopSignal((signal) => logger.info({ signal }, 'stopping'));
   await agent.stop();
   logger.info('agent stopped');
   return 0;

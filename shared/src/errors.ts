@@ -17,6 +17,8 @@ export const errorCatalogue = {
   AGENT_ID_MISSING: { retryable: false, template: 'stream opened without the picket-agent-id header' },
   BATCH_DECODE_FAILED: { retryable: false, template: 'batch could not be decoded: {detail}' },
   RECORD_EMPTY: { retryable: false, template: 'record {seq} has no body' },
+  RECORD_DECODE_FAILED: { retryable: false, template: 'record {seq} could not be decoded: {detail}' },
+  FORMAT_UNSUPPORTED: { retryable: false, template: 'format {format} is not one this server parses' },
   PARSE_FAILED: { retryable: false, template: '{format} parse failed: {detail}' },
   RULE_FAILED: { retryable: false, template: 'rule {rule} threw: {detail}' },
   EMIT_FAILED: { retryable: true, template: 'emitter {emitter} failed: {detail}' },

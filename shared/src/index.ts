@@ -8,3 +8,4 @@ export { compileNamespacePattern, compileNamespacePatterns } from './namespace.t
 export { nowMicros, parseDuration, parseSize } from './time.ts';
 export { VERSION } from './version.ts';
 export { encodeAgentIdField, encodePeerField, encodeSourceField, RecordWriter } from './wire/record-writer.ts';
+export { waitForStopSignal } from './signals.ts';

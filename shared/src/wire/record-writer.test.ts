@@ -8,7 +8,7 @@ import { encodeAgentIdField, encodePeerField, encodeSourceField, RecordWriter } 
 const cases = [
   { seq: 1, micros: 1_763_800_000_000_000, source: 'syslog', format: Format.SYSLOG, data: 'hello', peer: '127.0.0.1:514', truncated: false },
   { seq: 2 ** 40 + 7, micros: 1, source: 'syslog', format: Format.UNSPECIFIED, data: '', peer: '', truncated: true },
-  { seq: 300, micros: 2 ** 52, source: 'sÿslog', format: Format.JSON, data: 'x'.repeat(70_000), peer: '[::1]:9', truncated: false },
+  { seq: 300, micros: 2 ** 52, source: 'sÿslog', format: Format.SYSLOG, data: 'x'.repeat(70_000), peer: '[::1]:9', truncated: false },
 ];
 
 test('raw records are byte-identical to protobuf-es toBinary', () => {

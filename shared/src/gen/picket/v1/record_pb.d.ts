@@ -323,11 +323,6 @@ export enum Format {
    * @generated from enum value: FORMAT_SYSLOG = 1;
    */
   SYSLOG = 1,
-
-  /**
-   * @generated from enum value: FORMAT_JSON = 2;
-   */
-  JSON = 2,
 }
 
 /**

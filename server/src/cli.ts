@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+/**
+ * picket-server: the central ingest server. `run` (the default) starts it;
+ * `standalone` also runs a local agent beside it; `validate` checks a
+ * configuration file and exits.
+ */
+import { parseArgs } from 'node:util';
+import { createLogger, loadConfig, PicketError, VERSION, waitForStopSignal } from '@picket/shared';
+import { serverConfigSchema } from './config.ts';
+import { startServer } from './server.ts';
+import { runStandalone } from './standalone.ts';
+
+const HELP = `picket-server ${VERSION}: Picket's central ingest server
+
+Usage:
+  picket-server [run] [--config FILE]        run the server
+  picket-server standalone [--config FILE] [--agent-config FILE]
+                                             run the server and a local agent (npm start)
+  picket-server validate [--config FILE]     check the configuration and exit
+  picket-server --version | --help
+
+Options:
+  -c, --config FILE         server configuration (YAML; default: every default applies:
+                            gRPC 127.0.0.1:50051, HTTP 127.0.0.1:8080, alerts on stdout)
+      --agent-config FILE   standalone only: the local agent's configuration
+
+Environment:
+  PICKET_HOME               state lives in $PICKET_HOME/server (default ./.picket/server)
+  PICKET_LOG_LEVEL          trace, debug, info (default), warn, error
+
+Alerts are written to stdout as JSON lines; logs go to stderr.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        'agent-config': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`picket-server: ${(err as Error).message}\nTry 'picket-server --help'.\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const command = positionals[0] ?? 'run';
+  if (positionals.length > 1 || !['run', 'standalone', 'validate'].includes(command)) {
+    process.stderr.write(`picket-server: unknown command '${positionals.join(' ')}'\nTry 'picket-server --help'.\n`);
+    return 2;
+  }
+  if (values['agent-config'] !== undefined && command !== 'standalone') {
+    process.stderr.write(`picket-server: --agent-config applies to 'standalone' only\n`);
+    return 2;
+  }
+
+  let config;
+  try {
+    config = loadConfig(serverConfigSchema, values.config);
+  } catch (err) {
+    if (!(err instanceof PicketError)) throw err;
+    process.stderr.write(`picket-server: ${err.message}\n`);
+    return 2;
+  }
+  if (command === 'validate') {
+    process.stdout.write(`${values.config ?? 'default configuration'}: ok\n`);
+    return 0;
+  }
+
+  const logger = createLogger('picket-server');
+  if (command === 'standalone') return runStandalone(config, values['agent-config'], logger);
+
+  const server = await startServer(config, logger).catch((err: Error) => {
+    logger.fatal({ err }, `server could not start: ${err.message}`);
+    return undefined;
+  });
+  if (!server) return 1;
+  logger.info({ home: server.home, grpc: server.grpcAddress, http: server.httpUrl, version: VERSION }, 'server started');
+  await waitForStopSignal((signal) => logger.info({ signal }, 'stopping'));
+  await server.stop();
+  logger.info('server stopped');
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

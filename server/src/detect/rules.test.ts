@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DetectionEngine } from './engine.ts';
+import { builtinRules } from './rules/index.ts';
+
+for (const rule of builtinRules) {
+  for (const t of rule.tests) {
+    test(`${rule.id}: ${t.name}`, () => {
+      const failures: string[] = [];
+      const matches = new DetectionEngine([rule]).evaluate(t.event, (f) => failures.push(f.error));
+      assert.deepEqual(failures, []);
+      assert.equal(matches.length > 0, t.match);
+      if (t.title !== undefined) assert.equal(matches[0]?.title, t.title);
+      if (t.dedup !== undefined) assert.equal(matches[0]?.dedupKey, t.dedup);
+    });
+  }
+}
+
+test('every rule has at least one matching and one non-matching test', () => {
+  for (const rule of builtinRules) {
+    assert.ok(rule.tests.some((t) => t.match), `${rule.id} has no matching test`);
+    assert.ok(rule.tests.some((t) => !t.match), `${rule.id} has no non-matching test`);
+  }
+});
+
+test('a rule that throws is isolated and reported', () => {
+  const broken = { ...builtinRules[1]!, id: 'broken', match: () => { throw new Error('boom'); } };
+  const engine = new DetectionEngine([broken, builtinRules[1]!]);
+  const failures: string[] = [];
+  const matches = engine.evaluate(builtinRules[1]!.tests[0]!.event, (f) => failures.push(`${f.rule.id}: ${f.error}`));
+  assert.deepEqual(failures, ['broken: boom']);
+  assert.equal(matches.length, 1);
+});
+
+test('baseline events reach only rules that ask for them', () => {
+  const rule = builtinRules[0]!;
+  const event = structuredClone(rule.tests[0]!.event);
+  event.delta!.baseline = true;
+  assert.equal(new DetectionEngine([rule]).evaluate(event, () => {}).length, 0);
+  assert.equal(new DetectionEngine([{ ...rule, includeBaseline: true }]).evaluate(event, () => {}).length, 1);
+});
+
+test('duplicate rule ids fail at start-up', () => {
+  assert.throws(() => new DetectionEngine([builtinRules[0]!, builtinRules[0]!]), /two rules have the id/);
+});

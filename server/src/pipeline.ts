@@ -26,6 +26,9 @@ export interface PipelineOptions {
 }
 
 const ENTRIES_PER_READ = 16;
+// Records processed between yields to the event loop, so that intake keeps
+// acknowledging while a large entry is processed.
+const RECORDS_PER_SLICE = 100;
 const IDLE_POLL_MS = 1000;
 
 export class Pipeline {
@@ -113,7 +116,9 @@ export class Pipeline {
     const result: ProcessedEntry = { journalId: entry.id, events: [], quarantined: [], openedAlerts: [], updatedAlerts: [], ruleWindows: [], agentReports: [] };
     const bytes = Buffer.from(entry.records.buffer, entry.records.byteOffset, entry.records.byteLength);
 
-    for (const span of recordSpans(bytes)) {
+    const spans = recordSpans(bytes);
+    for (const [index, span] of spans.entries()) {
+      if (index > 0 && index % RECORDS_PER_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
       const normalized = normalizeRecord(bytes.subarray(span.bodyStart, span.end), { agentId: entry.agentId, seq: span.seq, syslog: this.#options.syslog });
       if (normalized.kind === 'quarantine') {
         result.quarantined.push({

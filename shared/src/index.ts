@@ -9,3 +9,4 @@ export { nowMicros, parseDuration, parseSize } from './time.ts';
 export { VERSION } from './version.ts';
 export { encodeAgentIdField, encodePeerField, encodeSourceField, RecordWriter } from './wire/record-writer.ts';
 export { waitForStopSignal } from './signals.ts';
+export { readRawRecord, type RawRecordView } from './wire/raw-record-reader.ts';

@@ -3,7 +3,7 @@
  * the pipeline decides what to store.
  */
 import { fromBinary } from '@bufbuild/protobuf';
-import { describeError, Format, RecordSchema, type ErrorCode } from '@picket/shared';
+import { describeError, Format, readRawRecord, RecordSchema, type ErrorCode, type RawRecordView } from '@picket/shared';
 import { deltaToEvents } from './delta.ts';
 import type { NormalizedEvent } from './event.ts';
 import { parseSyslog, type SyslogParseOptions } from './syslog.ts';
@@ -23,6 +23,9 @@ export interface NormalizeContext {
 export function normalizeRecord(bytes: Uint8Array, ctx: NormalizeContext): Normalized {
   let record;
   try {
+    // Raw events are most of the traffic: read them without building messages.
+    const raw = readRawRecord(bytes);
+    if (raw) return normalizeRaw(raw, ctx);
     record = fromBinary(RecordSchema, bytes);
   } catch (err) {
     return { kind: 'quarantine', source: 'unknown', code: 'RECORD_DECODE_FAILED', reason: describeError(err) };
@@ -30,22 +33,6 @@ export function normalizeRecord(bytes: Uint8Array, ctx: NormalizeContext): Norma
   const observedAt = new Date(Number(record.observedAtMicros / 1000n)).toISOString();
   const body = record.body;
   switch (body.case) {
-    case 'raw': {
-      const raw = body.value;
-      if (raw.format !== Format.SYSLOG) {
-        return { kind: 'quarantine', source: raw.source, code: 'FORMAT_UNSUPPORTED', reason: `format ${raw.format} is not one this server parses` };
-      }
-      const original = Buffer.from(raw.data).toString('utf8');
-      try {
-        const message = parseSyslog(Buffer.from(raw.data), { ...ctx.syslog, now: new Date(observedAt) });
-        return {
-          kind: 'events',
-          events: [syslogToEvent(message, { agentId: ctx.agentId, seq: ctx.seq, dataset: raw.source, observedAt, peer: raw.peer, truncated: raw.truncated, original })],
-        };
-      } catch (err) {
-        return { kind: 'quarantine', source: raw.source, code: 'PARSE_FAILED', reason: `syslog: ${describeError(err)}` };
-      }
-    }
     case 'delta':
       try {
         return { kind: 'events', events: deltaToEvents(body.value, { agentId: ctx.agentId, seq: ctx.seq, observedAt }) };
@@ -56,5 +43,24 @@ export function normalizeRecord(bytes: Uint8Array, ctx: NormalizeContext): Norma
       return { kind: 'status', version: body.value.version, hostname: body.value.hostname, backlogRecords: Number(body.value.backlogRecords) };
     default:
       return { kind: 'quarantine', source: 'unknown', code: 'RECORD_EMPTY', reason: `record ${ctx.seq} has no body` };
+  }
+}
+
+function normalizeRaw(raw: RawRecordView, ctx: NormalizeContext): Normalized {
+  if (raw.format !== Format.SYSLOG) {
+    return { kind: 'quarantine', source: raw.source, code: 'FORMAT_UNSUPPORTED', reason: `format ${raw.format} is not one this server parses` };
+  }
+  const observed = new Date(Math.floor(raw.observedAtMicros / 1000));
+  const observedAt = observed.toISOString();
+  // Decoded once: parsed from, and kept as event.original (invalid UTF-8 becomes U+FFFD either way).
+  const original = Buffer.from(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength).toString('utf8');
+  try {
+    const message = parseSyslog(original, { ...ctx.syslog, now: observed });
+    return {
+      kind: 'events',
+      events: [syslogToEvent(message, { agentId: ctx.agentId, seq: ctx.seq, dataset: raw.source, observedAt, peer: raw.peer, truncated: raw.truncated, original })],
+    };
+  } catch (err) {
+    return { kind: 'quarantine', source: raw.source, code: 'PARSE_FAILED', reason: `syslog: ${describeError(err)}` };
   }
 }

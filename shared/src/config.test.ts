@@ -20,7 +20,7 @@ test('errors name the file, the line and the field', () => {
 });
 
 test('unknown keys are rejected by name', () => {
-  assert.throws(() => parseConfig(schema, 'name: a\nintervall: 5s\n', 'agent.yaml'), /agent\.yaml:1: intervall: unknown key/);
+  assert.throws(() => parseConfig(schema, 'name: a\nintervall: 5s\n', 'agent.yaml'), /agent\.yaml:2: intervall: unknown key/);
 });
 
 test('bad durations and sizes say what is expected', () => {

@@ -4,7 +4,7 @@
  * field, and unknown keys are errors (schemas use z.strictObject).
  */
 import { readFileSync } from 'node:fs';
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { PicketError } from './errors.ts';
 import { parseDuration, parseSize } from './time.ts';
@@ -70,14 +70,21 @@ export function parseConfig<S extends z.ZodType>(schema: S, text: string, file: 
   const result = schema.safeParse(doc.toJS() ?? {});
   if (result.success) return result.data;
 
-  const [first, ...rest] = result.error.issues.map((issue) => {
+  const lineOf = (node: unknown) => (isNode(node) && node.range ? `${file}:${lineCounter.linePos(node.range[0]).line}` : file);
+  const [first, ...rest] = result.error.issues.flatMap((issue) => {
     const path = issue.path.map(String);
-    let node = path.length > 0 ? doc.getIn(path, true) : undefined;
-    // An unknown or missing key has no node of its own: point at its parent.
-    if (!isNode(node)) node = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : doc.contents;
-    const where = isNode(node) && node.range ? `${file}:${lineCounter.linePos(node.range[0]).line}` : file;
-    if (issue.code === 'unrecognized_keys') return { where, text: `${[...path, ...issue.keys].join('.')}: unknown key` };
-    return { where, text: `${path.join('.') || '(top level)'}: ${issue.message}` };
+    if (issue.code === 'unrecognized_keys') {
+      // Point at each unknown key itself.
+      const parent = path.length > 0 ? doc.getIn(path, true) : doc.contents;
+      const pairs = isMap(parent) ? parent.items : [];
+      return issue.keys.map((key) => ({
+        where: lineOf(pairs.find((pair) => isScalar(pair.key) && pair.key.value === key)?.key ?? parent),
+        text: `${[...path, key].join('.')}: unknown key`,
+      }));
+    }
+    // A missing key has no node of its own: point at its parent.
+    const node = doc.getIn(path, true) ?? (path.length > 1 ? doc.getIn(path.slice(0, -1), true) : doc.contents);
+    return [{ where: lineOf(node), text: `${path.join('.') || '(top level)'}: ${issue.message}` }];
   });
   // One line per problem, each with its own place.
   throw new PicketError('CONFIG_INVALID', {

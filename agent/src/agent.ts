@@ -58,10 +58,14 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
     void sendStatus();
   };
 
-  const running: { stop(): Promise<void> }[] = [];
+  // Inputs stop first (newest first); then what they produced is flushed and
+  // shipped; then storage closes.
+  const inputs: { stop(): Promise<void> }[] = [];
+  let shipper: Shipper | undefined;
   const stopAll = async () => {
-    for (const unit of running.reverse()) await unit.stop();
+    for (const unit of inputs.reverse()) await unit.stop();
     await outbox.close();
+    await shipper?.stop();
     await db.close();
   };
 
@@ -71,16 +75,16 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
       const definition = sources.find((s) => s.type === sourceConfig.type)!;
       const source = definition.create(sourceConfig as never, { outbox, logger: logger.child({ source: sourceConfig.type }) });
       await source.start();
-      running.push(source);
+      inputs.push(source);
       sourceUnits.push(source);
     }
     for (const generatorConfig of config.generators) {
       const definition = generators.find((g) => g.name === generatorConfig.type)!;
       const runner = new GeneratorRunner(definition, generatorConfig as never as GeneratorSchedule, { db, outbox, logger, reportProblem });
-      running.push(runner);
+      inputs.push(runner);
       await runner.start();
     }
-    const shipper = new Shipper(outbox, {
+    shipper = new Shipper(outbox, {
       address: config.server.address,
       agentId,
       maxBatchBytes: config.shipper.max_batch,
@@ -88,13 +92,11 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
       backoffMinMs: config.shipper.backoff_min,
       backoffMaxMs: config.shipper.backoff_max,
     }, logger);
-    // The shipper stops last among the units, so the final flush still ships.
-    running.unshift(shipper);
     await shipper.start();
 
     await sendStatus();
     const statusTimer = setInterval(() => void sendStatus(), config.status_interval).unref();
-    running.push({ stop: async () => clearInterval(statusTimer) });
+    inputs.push({ stop: async () => clearInterval(statusTimer) });
 
     let stopped: Promise<void> | undefined;
     return {

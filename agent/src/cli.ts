@@ -3,8 +3,7 @@
  * picket-agent: the edge collector. `run` (the default) starts it;
  * `validate` checks a configuration file and exits.
  */
-import { parseArgs } from 'node:util';
-import { createLogger, loadConfig, parseConfig, PicketError, VERSION, waitForStopSignal } from '@picket/shared';
+import { address, createLogger, parseCommandLine, PicketError, VERSION, waitForStopSignal } from '@picket/shared';
 import { startAgent } from './agent.ts';
 import { agentConfigSchema } from './config.ts';
 
@@ -27,50 +26,21 @@ Environment:
 `;
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string', short: 'c' },
-        server: { type: 'string', short: 's' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'V' },
-      },
-    });
-  } catch (err) {
-    process.stderr.write(`picket-agent: ${(err as Error).message}\nTry 'picket-agent --help'.\n`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (values.version) {
-    process.stdout.write(`${VERSION}\n`);
-    return 0;
-  }
-  const command = positionals[0] ?? 'run';
-  if (positionals.length > 1 || !['run', 'validate'].includes(command)) {
-    process.stderr.write(`picket-agent: unknown command '${positionals.join(' ')}'\nTry 'picket-agent --help'.\n`);
-    return 2;
-  }
-
-  let config;
-  try {
-    config = loadConfig(agentConfigSchema, values.config);
-    if (values.server !== undefined) config.server.address = parseConfig(agentConfigSchema.shape.server, `address: "${values.server}"`, '--server').address;
-  } catch (err) {
-    if (!(err instanceof PicketError)) throw err;
-    process.stderr.write(`picket-agent: ${err.message}\n`);
-    return 2;
-  }
-  if (command === 'validate') {
-    process.stdout.write(`${values.config ?? 'default configuration'}: ok\n`);
-    return 0;
-  }
+  const parsed = parseCommandLine({
+    program: 'picket-agent',
+    help: HELP,
+    commands: ['run', 'validate'],
+    options: { server: { type: 'string', short: 's' } },
+    schema: agentConfigSchema,
+    override(config, values) {
+      if (typeof values.server !== 'string') return;
+      const server = address.safeParse(values.server);
+      if (!server.success) throw new PicketError('CONFIG_INVALID', { file: '--server', detail: server.error.issues[0]!.message });
+      config.server.address = server.data;
+    },
+  }, argv);
+  if ('exitCode' in parsed) return parsed.exitCode;
+  const { config } = parsed;
 
   const logger = createLogger('picket-agent');
   const agent = await startAgent(config, logger).catch((err: Error) => {

@@ -70,14 +70,19 @@ export class Shipper implements Lifecycle {
     this.#connect();
   }
 
-  /** Waits up to `graceMs` for batches in flight to be acknowledged, then closes. */
+  /**
+   * Sends what the outbox holds and waits up to `graceMs` for it to be
+   * acknowledged, then closes. What is not acknowledged by then stays in the
+   * outbox for the next start.
+   */
   async stop(graceMs = 2000): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
     clearTimeout(this.#reconnectTimer);
     this.#outbox.off('flushed', this.#onFlushed);
+    this.#pump();
     const deadline = Date.now() + graceMs;
-    while (this.#stream && this.#inFlight.length > 0 && Date.now() < deadline) await sleep(20);
+    while (this.#stream && (this.#pumping || this.#inFlight.length > 0) && Date.now() < deadline) await sleep(20);
     await this.#acking;
     this.#stream?.cancel();
     this.#stream = undefined;

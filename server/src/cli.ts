@@ -4,8 +4,7 @@
  * `standalone` also runs a local agent beside it; `validate` checks a
  * configuration file and exits.
  */
-import { parseArgs } from 'node:util';
-import { createLogger, loadConfig, PicketError, VERSION, waitForStopSignal } from '@picket/shared';
+import { createLogger, parseCommandLine, PicketError, VERSION, waitForStopSignal } from '@picket/shared';
 import { serverConfigSchema } from './config.ts';
 import { startServer } from './server.ts';
 import { runStandalone } from './standalone.ts';
@@ -32,56 +31,23 @@ Alerts are written to stdout as JSON lines; logs go to stderr.
 `;
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string', short: 'c' },
-        'agent-config': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'V' },
-      },
-    });
-  } catch (err) {
-    process.stderr.write(`picket-server: ${(err as Error).message}\nTry 'picket-server --help'.\n`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (values.version) {
-    process.stdout.write(`${VERSION}\n`);
-    return 0;
-  }
-  const command = positionals[0] ?? 'run';
-  if (positionals.length > 1 || !['run', 'standalone', 'validate'].includes(command)) {
-    process.stderr.write(`picket-server: unknown command '${positionals.join(' ')}'\nTry 'picket-server --help'.\n`);
-    return 2;
-  }
-  if (values['agent-config'] !== undefined && command !== 'standalone') {
-    process.stderr.write(`picket-server: --agent-config applies to 'standalone' only\n`);
-    return 2;
-  }
-
-  let config;
-  try {
-    config = loadConfig(serverConfigSchema, values.config);
-  } catch (err) {
-    if (!(err instanceof PicketError)) throw err;
-    process.stderr.write(`picket-server: ${err.message}\n`);
-    return 2;
-  }
-  if (command === 'validate') {
-    process.stdout.write(`${values.config ?? 'default configuration'}: ok\n`);
-    return 0;
-  }
+  const parsed = parseCommandLine({
+    program: 'picket-server',
+    help: HELP,
+    commands: ['run', 'standalone', 'validate'],
+    options: { 'agent-config': { type: 'string' } },
+    schema: serverConfigSchema,
+    override(_config, values, command) {
+      if (values['agent-config'] !== undefined && command !== 'standalone') {
+        throw new PicketError('CONFIG_INVALID', { file: '--agent-config', detail: "applies to 'standalone' only" });
+      }
+    },
+  }, argv);
+  if ('exitCode' in parsed) return parsed.exitCode;
+  const { command, values, config } = parsed;
 
   const logger = createLogger('picket-server');
-  if (command === 'standalone') return runStandalone(config, values['agent-config'], logger);
+  if (command === 'standalone') return runStandalone(config, values['agent-config'] as string | undefined, logger);
 
   const server = await startServer(config, logger).catch((err: Error) => {
     logger.fatal({ err }, `server could not start: ${err.message}`);

@@ -59,9 +59,15 @@ export class Pipeline {
     await this.#running;
   }
 
-  /** Resolves once every entry journaled so far is processed (for tests and shutdown). */
-  async drained(): Promise<void> {
-    while ((await this.#options.journal.pending()) > 0 && !this.#stopping) await new Promise((resolve) => setTimeout(resolve, 10));
+  /**
+   * Resolves once every entry journaled so far is processed, or after
+   * `timeoutMs`: what is left is processed at the next start.
+   */
+  async drained(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((await this.#options.journal.pending()) > 0 && !this.#stopping && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   async #loop(): Promise<void> {

@@ -10,3 +10,4 @@ export { VERSION } from './version.ts';
 export { encodeAgentIdField, encodePeerField, encodeSourceField, RecordWriter } from './wire/record-writer.ts';
 export { waitForStopSignal } from './signals.ts';
 export { readRawRecord, type RawRecordView } from './wire/raw-record-reader.ts';
+export { parseCommandLine, type CommandLine, type CommandLineSpec } from './cli.ts';

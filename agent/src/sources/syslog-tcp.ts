@@ -5,16 +5,15 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { z } from 'zod';
-import { address, encodePeerField, encodeSourceField, Format, size, splitAddress } from '@picket/shared';
+import { encodePeerField, encodeSourceField, Format, splitAddress } from '@picket/shared';
 import { whenDrained } from '../outbox.ts';
-import { defineSource, NAMESPACE_NAME, newSourceStats, type RunningSource, type SourceContext } from '../units.ts';
+import { defineSource, newSourceStats, type RunningSource, type SourceContext } from '../units.ts';
 import { SyslogFramer } from './syslog-framing.ts';
+import { syslogSourceFields } from './syslog-options.ts';
 
 const schema = z.strictObject({
   type: z.literal('syslog-tcp'),
-  name: z.string().regex(NAMESPACE_NAME).default('syslog').describe('Namespace of the records, e.g. "syslog".'),
-  listen: address.default('127.0.0.1:5514').describe('Address and port to accept connections on.'),
-  max_message_size: size.prefault('64KiB').describe('Longer messages are truncated and flagged.'),
+  ...syslogSourceFields,
 });
 
 export type SyslogTcpConfig = z.output<typeof schema>;

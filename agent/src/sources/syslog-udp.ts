@@ -6,14 +6,13 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { z } from 'zod';
-import { address, encodePeerField, encodeSourceField, Format, size, splitAddress } from '@picket/shared';
-import { defineSource, NAMESPACE_NAME, newSourceStats, type RunningSource, type SourceContext } from '../units.ts';
+import { encodePeerField, encodeSourceField, Format, size, splitAddress } from '@picket/shared';
+import { defineSource, newSourceStats, type RunningSource, type SourceContext } from '../units.ts';
+import { syslogSourceFields } from './syslog-options.ts';
 
 const schema = z.strictObject({
   type: z.literal('syslog-udp'),
-  name: z.string().regex(NAMESPACE_NAME).default('syslog').describe('Namespace of the records, e.g. "syslog".'),
-  listen: address.default('127.0.0.1:5514').describe('Address and port to receive datagrams on.'),
-  max_message_size: size.prefault('64KiB').describe('Longer messages are truncated and flagged.'),
+  ...syslogSourceFields,
   receive_buffer_size: size.optional().describe("The socket's kernel receive buffer (SO_RCVBUF); the OS default when unset."),
 });
 

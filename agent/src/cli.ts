@@ -44,7 +44,8 @@ async function main(argv: string[]): Promise<number> {
 
   const logger = createLogger('picket-agent');
   const agent = await startAgent(config, logger).catch((err: Error) => {
-    logger.fatal({ err }, `agent could not start: ${err.message}`);
+    // One plain line for the person at the terminal; the cause is in the message.
+    process.stderr.write(`picket-agent: agent could not start: ${err.message}\n`);
     return undefined;
   });
   if (!agent) return 1;

@@ -50,7 +50,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'standalone') return runStandalone(config, values['agent-config'] as string | undefined, logger);
 
   const server = await startServer(config, logger).catch((err: Error) => {
-    logger.fatal({ err }, `server could not start: ${err.message}`);
+    // One plain line for the person at the terminal; the cause is in the message.
+    process.stderr.write(`picket-server: server could not start: ${err.message}\n`);
     return undefined;
   });
   if (!server) return 1;

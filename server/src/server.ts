@@ -5,7 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { splitAddress, type Logger } from '@picket/shared';
+import { listenFailed, splitAddress, type Logger } from '@picket/shared';
 import type { ServerConfig } from './config.ts';
 import { DetectionEngine } from './detect/engine.ts';
 import { builtinRules } from './detect/rules/index.ts';
@@ -76,7 +76,9 @@ export async function startServer(config: ServerConfig, logger: Logger, io: Serv
     stops.push(() => intake.stop());
     const app = buildHttpApp({ state: store, journal: store, metrics });
     const { host, port } = splitAddress(config.listen.http);
-    await app.listen({ host, port });
+    await app.listen({ host, port }).catch((err: unknown) => {
+      throw listenFailed(`http://${config.listen.http}`, err);
+    });
     stops.push(() => app.close());
     const bound = app.server.address();
     const httpPort = typeof bound === 'object' && bound ? bound.port : port;

@@ -15,7 +15,8 @@ const AGENT_STOP_TIMEOUT_MS = 15_000;
 
 export async function runStandalone(config: ServerConfig, agentConfigFile: string | undefined, logger: Logger): Promise<number> {
   const server = await startServer(config, logger).catch((err: Error) => {
-    logger.fatal({ err }, `server could not start: ${err.message}`);
+    // One plain line for the person at the terminal; the cause is in the message.
+    process.stderr.write(`picket-server: server could not start: ${err.message}\n`);
     return undefined;
   });
   if (!server) return 1;

@@ -41,6 +41,17 @@ export class PicketError extends Error {
   }
 }
 
+/** The error for a listener that cannot bind, with the usual fix for the usual causes. */
+export function listenFailed(address: string, err: unknown): PicketError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const detail =
+    code === 'EADDRINUSE' ? 'the port is in use by another program; stop it or choose another port in the configuration'
+    : code === 'EACCES' ? 'permission denied; ports below 1024 need root or CAP_NET_BIND_SERVICE'
+    : code === 'EADDRNOTAVAIL' ? 'no interface of this host has that address'
+    : describeError(err);
+  return new PicketError('LISTEN_FAILED', { address, detail }, { cause: err });
+}
+
 /** A short description of any thrown value, for logs and quarantine reasons. */
 export function describeError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

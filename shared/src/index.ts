@@ -1,7 +1,7 @@
 export * from './gen/picket/v1/record_pb.js';
 export * from './gen/picket/v1/ingest_pb.js';
 export { address, duration, isLoopback, loadConfig, parseConfig, size, splitAddress, type HostPort } from './config.ts';
-export { describeError, errorCatalogue, PicketError, type ErrorCode } from './errors.ts';
+export { describeError, errorCatalogue, listenFailed, PicketError, type ErrorCode } from './errors.ts';
 export { grpcClientConstructor, grpcServiceDefinition } from './grpc.ts';
 export { createLogger, type Logger } from './log.ts';
 export { compileNamespacePattern, compileNamespacePatterns } from './namespace.ts';

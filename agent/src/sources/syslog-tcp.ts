@@ -5,7 +5,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { z } from 'zod';
-import { encodePeerField, encodeSourceField, Format, splitAddress } from '@picket/shared';
+import { encodePeerField, encodeSourceField, Format, listenFailed, splitAddress } from '@picket/shared';
 import { whenDrained } from '../outbox.ts';
 import { defineSource, newSourceStats, type RunningSource, type SourceContext } from '../units.ts';
 import { SyslogFramer } from './syslog-framing.ts';
@@ -43,9 +43,9 @@ class SyslogTcpSource implements RunningSource {
     const { host, port } = splitAddress(this.#config.listen);
     const server = createServer((socket) => this.#accept(socket));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (err) => reject(listenFailed(`tcp://${this.#config.listen}`, err)));
       server.listen({ host, port }, () => {
-        server.off('error', reject);
+        server.removeAllListeners('error');
         resolve();
       });
     });

@@ -6,7 +6,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { z } from 'zod';
-import { encodePeerField, encodeSourceField, Format, size, splitAddress } from '@picket/shared';
+import { encodePeerField, encodeSourceField, Format, listenFailed, size, splitAddress } from '@picket/shared';
 import { defineSource, newSourceStats, type RunningSource, type SourceContext } from '../units.ts';
 import { syslogSourceFields } from './syslog-options.ts';
 
@@ -47,9 +47,9 @@ class SyslogUdpSource implements RunningSource {
       ...(this.#config.receive_buffer_size ? { recvBufferSize: this.#config.receive_buffer_size } : {}),
     });
     await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
+      socket.once('error', (err) => reject(listenFailed(`udp://${this.#config.listen}`, err)));
       socket.bind({ address: host, port }, () => {
-        socket.off('error', reject);
+        socket.removeAllListeners('error');
         resolve();
       });
     });

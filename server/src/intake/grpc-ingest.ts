@@ -6,7 +6,7 @@
  */
 import { Server, ServerCredentials, status, type ServerDuplexStream } from '@grpc/grpc-js';
 import { create } from '@bufbuild/protobuf';
-import { AckSchema, describeError, grpcServiceDefinition, Ingest, PicketError, type Ack, type Logger } from '@picket/shared';
+import { AckSchema, describeError, grpcServiceDefinition, Ingest, listenFailed, PicketError, type Ack, type Logger } from '@picket/shared';
 import type { ServerMetrics } from '../metrics.ts';
 import type { IntakeJournal } from '../store/store.ts';
 import { scanBatch } from './batch-scan.ts';
@@ -87,7 +87,7 @@ export async function startGrpcIntake(options: GrpcIntakeOptions): Promise<Runni
   });
 
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(options.address, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
+    server.bindAsync(options.address, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(listenFailed(options.address, err)) : resolve(bound))),
   );
   const host = options.address.slice(0, options.address.lastIndexOf(':'));
   return {

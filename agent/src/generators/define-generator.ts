@@ -15,8 +15,19 @@ export interface GeneratorDefinition<Schema extends z.ZodType = z.ZodType, Item 
   /** Dotted namespace of the generator and its records, e.g. "host.users". */
   name: string;
   schema: Schema;
+  /** The item's identity: stable across runs, unique within a snapshot. */
   key(item: Item): string;
+  /**
+   * Reads the state. Self-contained (it may run on a worker thread): all it
+   * needs comes from `config`; file reads use async APIs and honour `signal`.
+   */
   collect(config: z.output<Schema>, ctx: CollectContext): Promise<Item[]>;
+  /**
+   * Dotted paths of volatile fields left out of comparison (a process id, a
+   * counter), so they never show up as changes. Users can add more with the
+   * `ignore_fields` option.
+   */
+  ignoredFields?: string[];
 }
 
 export function defineGenerator<Schema extends z.ZodType, Item>(definition: GeneratorDefinition<Schema, Item>): GeneratorDefinition<Schema, Item> {
@@ -29,6 +40,7 @@ export function generatorSchema<Shape extends z.ZodRawShape>(name: string, defau
     type: z.literal(name),
     interval: duration.prefault(defaults.interval).describe('How often to take a snapshot (a jitter of ±10% is added).'),
     timeout: duration.prefault('60s').describe('A run taking longer fails and keeps the previous snapshot.'),
+    ignore_fields: z.array(z.string()).default([]).describe('Dotted paths of item fields to leave out of comparison, besides the generator\'s own.'),
     ...shape,
   });
 }
@@ -38,4 +50,8 @@ export interface GeneratorSchedule {
   type: string;
   interval: number;
   timeout: number;
+  ignore_fields: string[];
 }
+
+/** The `root` option of generators that read the host's files: tests point it at fixture trees. */
+export const rootOption = z.string().default('/').describe('Directory the host\'s files are read under; "/" for the host itself.');

@@ -4,8 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
-import { defineGenerator, generatorSchema } from './define-generator.ts';
+import { defineGenerator, generatorSchema, rootOption } from './define-generator.ts';
 
 export interface UserAccount {
   name: string;
@@ -19,7 +18,7 @@ export interface UserAccount {
 export const hostUsers = defineGenerator({
   name: 'host.users',
   schema: generatorSchema('host.users', { interval: '60s' }, {
-    root: z.string().default('/').describe('Directory that holds etc/passwd; "/" for the host itself.'),
+    root: rootOption,
   }),
   key: (user: UserAccount) => user.name,
   async collect(config, { signal }) {

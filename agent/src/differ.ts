@@ -2,28 +2,38 @@
  * The differ: turns a generator's items into a snapshot and compares it with
  * the previous one. Pure functions; the runner stores the results.
  *
- * Items are compared by canonical JSON (keys sorted, no whitespace), so key
- * order in the source never shows up as a change. The checksum is SHA-256
- * over the sorted (key, canonical JSON) pairs: the server applies deltas to
- * its copy and compares checksums to detect drift.
+ * Each item is kept as canonical JSON (object keys sorted, no whitespace), so
+ * key order in the source never shows up as a change, and with a hash over
+ * its comparable form: the canonical JSON without the generator's ignored
+ * (volatile) fields. Items compare by hash; an item whose canonical JSON is
+ * unchanged reuses its previous hash, so a run with little churn hashes
+ * little. The checksum is SHA-256 over the sorted (key, hash) pairs; deltas
+ * carry item hashes, so the server can check its copy against it.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
+
+export interface SnapshotItem {
+  /** Canonical JSON of the whole item. */
+  json: string;
+  /** SHA-256 (base64) of the comparable form. */
+  hash: string;
+}
 
 export interface Snapshot {
-  /** key -> canonical JSON of the item, sorted by key. */
-  items: Map<string, string>;
+  /** key -> item, sorted by key. */
+  items: Map<string, SnapshotItem>;
   checksum: string;
 }
 
 export interface Change {
   key: string;
-  value: string;
+  item: SnapshotItem;
 }
 
 export interface Modification {
   key: string;
-  old: string;
-  new: string;
+  old: SnapshotItem;
+  new: SnapshotItem;
   changedPaths: string[];
 }
 
@@ -33,33 +43,41 @@ export interface Diff {
   modified: Modification[];
 }
 
+export const EMPTY_SNAPSHOT: Snapshot = { items: new Map(), checksum: checksumOf([]) };
+
 /**
  * Builds a snapshot. Items with the same key keep their order of appearance
  * and are told apart by a suffix ("root", "root#2"): a duplicate account
  * name is exactly what a rule may want to see.
  */
-export function buildSnapshot(items: readonly unknown[], keyOf: (item: never) => string): Snapshot {
-  const entries: [string, string][] = [];
+export function buildSnapshot(items: readonly unknown[], keyOf: (item: never) => string, ignoredFields: readonly string[] = [], previous: Snapshot = EMPTY_SNAPSHOT): Snapshot {
+  const entries: [string, SnapshotItem][] = [];
   const seen = new Map<string, number>();
   for (const item of items) {
     const base = keyOf(item as never);
     const count = (seen.get(base) ?? 0) + 1;
     seen.set(base, count);
-    entries.push([count === 1 ? base : `${base}#${count}`, canonicalJson(item)]);
+    const key = count === 1 ? base : `${base}#${count}`;
+    const json = canonicalJson(item);
+    const before = previous.items.get(key);
+    entries.push([key, { json, hash: before?.json === json ? before.hash : itemHash(item, json, ignoredFields) }]);
   }
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return { items: new Map(entries), checksum: checksumOf(entries) };
 }
 
-export function diffSnapshots(previous: Snapshot, next: Snapshot): Diff {
+export function diffSnapshots(previous: Snapshot, next: Snapshot, ignoredFields: readonly string[] = []): Diff {
   const diff: Diff = { added: [], removed: [], modified: [] };
-  for (const [key, value] of next.items) {
+  for (const [key, item] of next.items) {
     const old = previous.items.get(key);
-    if (old === undefined) diff.added.push({ key, value });
-    else if (old !== value) diff.modified.push({ key, old, new: value, changedPaths: changedPaths(JSON.parse(old), JSON.parse(value)) });
+    if (old === undefined) diff.added.push({ key, item });
+    else if (old.hash !== item.hash) {
+      const paths = changedPaths(JSON.parse(old.json), JSON.parse(item.json)).filter((path) => !isIgnored(path, ignoredFields));
+      diff.modified.push({ key, old, new: item, changedPaths: paths });
+    }
   }
-  for (const [key, value] of previous.items) {
-    if (!next.items.has(key)) diff.removed.push({ key, value });
+  for (const [key, item] of previous.items) {
+    if (!next.items.has(key)) diff.removed.push({ key, item });
   }
   return diff;
 }
@@ -81,6 +99,27 @@ function sortKeys(value: unknown): unknown {
   return sorted;
 }
 
+/** Hash of the item's comparable form: its canonical JSON without the ignored fields. */
+function itemHash(item: unknown, json: string, ignoredFields: readonly string[]): string {
+  const comparable = ignoredFields.length === 0 ? json : canonicalJson(withoutPaths(item, ignoredFields));
+  return hash('sha256', comparable, 'base64');
+}
+
+function withoutPaths(item: unknown, paths: readonly string[]): unknown {
+  const copy = structuredClone(item) as Record<string, unknown>;
+  for (const path of paths) {
+    const parts = path.split('.');
+    let parent: unknown = copy;
+    for (const part of parts.slice(0, -1)) parent = parent !== null && typeof parent === 'object' ? (parent as Record<string, unknown>)[part] : undefined;
+    if (parent !== null && typeof parent === 'object') delete (parent as Record<string, unknown>)[parts.at(-1)!];
+  }
+  return copy;
+}
+
+function isIgnored(path: string, ignoredFields: readonly string[]): boolean {
+  return ignoredFields.some((ignored) => path === ignored || path.startsWith(`${ignored}.`));
+}
+
 /** Dotted paths of the leaves that differ ("shell", "groups.2"); "" when the roots differ in type. */
 export function changedPaths(old: unknown, next: unknown, prefix = ''): string[] {
   const bothObjects = old !== null && next !== null && typeof old === 'object' && typeof next === 'object' && Array.isArray(old) === Array.isArray(next);
@@ -94,18 +133,20 @@ export function changedPaths(old: unknown, next: unknown, prefix = ''): string[]
   return paths;
 }
 
-function checksumOf(entries: readonly [string, string][]): string {
-  const hash = createHash('sha256');
-  for (const [key, value] of entries) hash.update(key).update('\0').update(value).update('\n');
-  return hash.digest('hex');
+/** SHA-256 (hex) over the sorted (key, hash) pairs. The server computes the same from its inventory. */
+export function checksumOf(entries: Iterable<readonly [string, { hash: string }]>): string {
+  const digest = createHash('sha256');
+  for (const [key, item] of entries) digest.update(key).update('\0').update(item.hash).update('\n');
+  return digest.digest('hex');
 }
 
-/** Serialized form kept in the snapshot store. */
+/** Serialized form kept in the snapshot store: the checksum and [key, hash, json] per item. */
 export function encodeSnapshot(snapshot: Snapshot): Buffer {
-  return Buffer.from(JSON.stringify({ checksum: snapshot.checksum, items: [...snapshot.items] }));
+  const items = [...snapshot.items].map(([key, item]) => [key, item.hash, item.json]);
+  return Buffer.from(JSON.stringify({ checksum: snapshot.checksum, items }));
 }
 
 export function decodeSnapshot(bytes: Buffer): Snapshot {
-  const parsed = JSON.parse(bytes.toString('utf8')) as { checksum: string; items: [string, string][] };
-  return { checksum: parsed.checksum, items: new Map(parsed.items) };
+  const parsed = JSON.parse(bytes.toString('utf8')) as { checksum: string; items: [string, string, string][] };
+  return { checksum: parsed.checksum, items: new Map(parsed.items.map(([key, hash, json]) => [key, { hash, json }])) };
 }

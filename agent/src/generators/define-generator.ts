@@ -4,7 +4,7 @@
  * what changed.
  */
 import { z } from 'zod';
-import { duration } from '@picket/shared';
+import { duration, size } from '@picket/shared';
 
 export interface CollectContext {
   /** Aborted when the generator's timeout passes or the agent stops. */
@@ -41,6 +41,8 @@ export function generatorSchema<Shape extends z.ZodRawShape>(name: string, defau
     interval: duration.prefault(defaults.interval).describe('How often to take a snapshot (a jitter of ±10% is added).'),
     timeout: duration.prefault('60s').describe('A run taking longer fails and keeps the previous snapshot.'),
     ignore_fields: z.array(z.string()).default([]).describe('Dotted paths of item fields to leave out of comparison, besides the generator\'s own.'),
+    max_items: z.number().int().min(1).default(100_000).describe('A snapshot with more items fails (the previous one is kept) rather than shipping a partial one.'),
+    max_bytes: size.prefault('64MiB').describe('The same for the total size of a snapshot (canonical JSON).'),
     ...shape,
   });
 }
@@ -51,6 +53,8 @@ export interface GeneratorSchedule {
   interval: number;
   timeout: number;
   ignore_fields: string[];
+  max_items: number;
+  max_bytes: number;
 }
 
 /** The `root` option of generators that read the host's files: tests point it at fixture trees. */

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { DeltaSchema, describeError, type Logger } from '@picket/shared';
-import { buildSnapshot, decodeSnapshot, diffSnapshots, encodeSnapshot, isEmptyDiff, type Diff } from '../differ.ts';
+import { buildSnapshot, decodeSnapshot, diffSnapshots, EMPTY_SNAPSHOT, encodeSnapshot, isEmptyDiff, type Diff, type Snapshot } from '../differ.ts';
 import type { Outbox } from '../outbox.ts';
 import type { StateDb } from '../state-db.ts';
 import type { Lifecycle } from '../units.ts';
@@ -69,21 +69,28 @@ export class GeneratorRunner implements Lifecycle {
       return { status: 'failed', error };
     }
 
-    const next = buildSnapshot(items, this.#definition.key);
+    const ignored = [...(this.#definition.ignoredFields ?? []), ...this.#config.ignore_fields];
     const stored = await db.get(snapshotKey(name));
     const previous = stored ? decodeSnapshot(stored) : undefined;
+    const next = buildSnapshot(items, this.#definition.key, ignored, previous);
+    const limitError = checkLimits(next, this.#config);
+    if (limitError) {
+      logger.warn({ code: 'GENERATOR_FAILED', generator: name, error: limitError }, 'snapshot over its limit; keeping the last one');
+      this.#ctx.reportProblem(name, 'GENERATOR_FAILED', limitError);
+      return { status: 'failed', error: limitError };
+    }
     if (previous && previous.checksum === next.checksum) return { status: 'unchanged' };
 
-    const diff = previous ? diffSnapshots(previous, next) : { added: [...next.items].map(([key, value]) => ({ key, value })), removed: [], modified: [] };
+    const diff = diffSnapshots(previous ?? EMPTY_SNAPSHOT, next, ignored);
     if (previous && isEmptyDiff(diff)) return { status: 'unchanged' };
     const utf8 = (text: string) => Buffer.from(text, 'utf8');
     const delta = create(DeltaSchema, {
       generator: name,
       runId: randomUUID(),
       baseline: previous === undefined,
-      added: diff.added.map((c) => ({ key: c.key, value: utf8(c.value) })),
-      removed: diff.removed.map((c) => ({ key: c.key, value: utf8(c.value) })),
-      modified: diff.modified.map((m) => ({ key: m.key, old: utf8(m.old), new: utf8(m.new), changedPaths: m.changedPaths })),
+      added: diff.added.map((c) => ({ key: c.key, value: utf8(c.item.json), hash: c.item.hash })),
+      removed: diff.removed.map((c) => ({ key: c.key, value: utf8(c.item.json), hash: c.item.hash })),
+      modified: diff.modified.map((m) => ({ key: m.key, old: utf8(m.old.json), new: utf8(m.new.json), changedPaths: m.changedPaths, hash: m.new.hash })),
       checksum: next.checksum,
       itemCount: next.items.size,
     });
@@ -101,6 +108,15 @@ export class GeneratorRunner implements Lifecycle {
       });
     }, delayMs);
   }
+}
+
+/** Why a snapshot is over the generator's limits, or undefined. */
+function checkLimits(snapshot: Snapshot, config: GeneratorSchedule): string | undefined {
+  if (snapshot.items.size > config.max_items) return `${snapshot.items.size} items, more than max_items (${config.max_items})`;
+  let bytes = 0;
+  for (const item of snapshot.items.values()) bytes += item.json.length;
+  if (bytes > config.max_bytes) return `${bytes} bytes, more than max_bytes (${config.max_bytes})`;
+  return undefined;
 }
 
 /** The interval ±10%, so a fleet of agents does not collect in step. */

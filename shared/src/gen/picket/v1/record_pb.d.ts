@@ -156,7 +156,8 @@ export declare type Delta = Message<"picket.v1.Delta"> & {
   modified: Modification[];
 
   /**
-   * SHA-256 (hex) over the agent's new snapshot, so the server can detect drift.
+   * SHA-256 (hex) over the sorted (key, item hash) pairs of the agent's new
+   * snapshot, so the server can check its copy and detect drift.
    *
    * @generated from field: string checksum = 7;
    */
@@ -193,6 +194,14 @@ export declare type Item = Message<"picket.v1.Item"> & {
    * @generated from field: bytes value = 2;
    */
   value: Uint8Array;
+
+  /**
+   * SHA-256 (base64) over the item's canonical JSON without its generator's
+   * ignored (volatile) fields: what the snapshot checksum is made of.
+   *
+   * @generated from field: string hash = 3;
+   */
+  hash: string;
 };
 
 /**
@@ -228,6 +237,13 @@ export declare type Modification = Message<"picket.v1.Modification"> & {
    * @generated from field: repeated string changed_paths = 4;
    */
   changedPaths: string[];
+
+  /**
+   * Hash of the new item, as in Item.hash.
+   *
+   * @generated from field: string hash = 5;
+   */
+  hash: string;
 };
 
 /**

@@ -40,7 +40,7 @@ export const agentConfigSchema = z.strictObject({
   sources: z.array(sourceConfig).prefault([{ type: 'syslog-tcp' }, { type: 'syslog-udp' }]).describe('Listeners and readers of event streams.'),
   generators: z
     .array(generatorConfig)
-    .prefault([{ type: 'host.users' }])
+    .prefault(generators.map((g) => ({ type: g.name })))
     .superRefine((list, ctx) => {
       const seen = new Set<string>();
       list.forEach((g, index) => {

@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { buildSnapshot, canonicalJson, changedPaths, checksumOf, decodeSnapshot, diffSnapshots, encodeSnapshot, type Diff, type Snapshot } from './differ.ts';
 
 const byName = (item: { name: string }) => item.name;
-const values = (snapshot: Snapshot) => Object.fromEntries([...snapshot.items].map(([key, item]) => [key, JSON.parse(item.json)]));
+const values = (snapshot: Snapshot) => Object.fromEntries(snapshot.items.map((item) => [item.key, JSON.parse(item.json)]));
+const find = (snapshot: Snapshot, key: string) => snapshot.items.find((item) => item.key === key)!;
 
 test('canonical JSON sorts keys at every level', () => {
   assert.equal(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: null } }), '{"a":{"c":null,"d":[{"y":2,"z":1}]},"b":1}');
@@ -20,7 +21,7 @@ test('added, removed and modified with old, new and changed paths', () => {
   assert.deepEqual(diff.modified[0]!.changedPaths, ['shell']);
   assert.equal(JSON.parse(diff.modified[0]!.old.json).shell, '/bin/bash');
   assert.equal(JSON.parse(diff.modified[0]!.new.json).shell, '/bin/zsh');
-  assert.equal(diff.modified[0]!.new.hash, after.items.get('alice')!.hash);
+  assert.equal(diff.modified[0]!.new.hash, find(after, 'alice').hash);
 });
 
 test('key order and item order are not changes; the checksum is stable', () => {
@@ -37,14 +38,14 @@ test('ignored fields never show up as changes, but travel with the item', () => 
   const restarted = buildSnapshot([{ name: 'sshd', port: 22, process: { name: 'sshd', pid: 9120 } }], byName, ignored, before);
   assert.equal(restarted.checksum, before.checksum);
   assert.deepEqual(diffSnapshots(before, restarted, ignored).modified, []);
-  assert.equal(JSON.parse(restarted.items.get('sshd')!.json).process.pid, 9120);
+  assert.equal(JSON.parse(find(restarted, 'sshd').json).process.pid, 9120);
   const moved = buildSnapshot([{ name: 'sshd', port: 2222, process: { name: 'sshd', pid: 9121 } }], byName, ignored, before);
   assert.deepEqual(diffSnapshots(before, moved, ignored).modified[0]!.changedPaths, ['port']);
 });
 
 test('duplicate keys are kept apart by a suffix', () => {
   const snapshot = buildSnapshot([{ name: 'root', uid: 0 }, { name: 'root', uid: 1000 }], byName);
-  assert.deepEqual([...snapshot.items.keys()], ['root', 'root#2']);
+  assert.deepEqual(snapshot.items.map((item) => item.key), ['root', 'root#2']);
 });
 
 test('changed paths reach into arrays and nested objects', () => {
@@ -52,9 +53,11 @@ test('changed paths reach into arrays and nested objects', () => {
   assert.deepEqual(changedPaths({ a: 1 }, { a: { b: 1 } }), ['a']);
 });
 
-test('snapshots survive encoding', () => {
+test('snapshots survive encoding; an unreadable one reads as none', () => {
   const snapshot = buildSnapshot([{ name: 'x', uid: 1 }], byName);
   assert.deepEqual(decodeSnapshot(encodeSnapshot(snapshot)), snapshot);
+  assert.equal(decodeSnapshot(Buffer.from('{"checksum":"x","items":[["x","{}"]]}')), undefined);
+  assert.equal(decodeSnapshot(Buffer.from('not json')), undefined);
 });
 
 // Properties over arbitrary snapshots: items keyed by a small name space so
@@ -89,6 +92,7 @@ test('property: an unchanged snapshot yields an empty diff and the same checksum
 test('property: the checksum is the one recomputed from keys and hashes alone', () => {
   fc.assert(fc.property(itemsArb, (items) => {
     const snapshot = buildSnapshot(items, byName);
-    assert.equal(checksumOf([...snapshot.items].sort(([a], [b]) => (a < b ? -1 : 1))), snapshot.checksum);
+    assert.equal(checksumOf(snapshot.items.map(({ key, hash }) => ({ key, hash }))), snapshot.checksum);
+    assert.deepEqual(snapshot.items.map((item) => item.key), snapshot.items.map((item) => item.key).sort(), 'sorted by key');
   }), { numRuns: 200 });
 });

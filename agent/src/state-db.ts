@@ -9,8 +9,8 @@ import { ClassicLevel } from 'classic-level';
 export type StateDb = ClassicLevel<string, Buffer>;
 export type StateOp = { type: 'put'; key: string; value: Buffer } | { type: 'del'; key: string };
 
-export async function openStateDb(directory: string): Promise<StateDb> {
+export async function openStateDb(directory: string, options: { createIfMissing?: boolean } = {}): Promise<StateDb> {
   const db = new ClassicLevel<string, Buffer>(directory, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
-  await db.open({ createIfMissing: true });
+  await db.open({ createIfMissing: options.createIfMissing ?? true });
   return db;
 }

@@ -58,45 +58,35 @@ export class GeneratorRunner implements Lifecycle {
   async runOnce(): Promise<RunOutcome> {
     const { db, outbox, logger } = this.#ctx;
     const name = this.#definition.name;
-    let items: unknown[];
+    const stored = await db.get(snapshotKey(name));
+    const previous = stored ? decodeSnapshot(stored) : undefined;
+    if (stored && !previous) logger.warn({ generator: name }, 'stored snapshot unreadable (older format?): the next delta is a new baseline');
+    let result: Collected;
     try {
-      const signal = AbortSignal.any([AbortSignal.timeout(this.#config.timeout), this.#stopping.signal]);
-      items = await abortable(this.#definition.collect(this.#config, { signal }), signal);
+      result = await collectSnapshot(this.#definition, this.#config, previous, this.#stopping.signal);
     } catch (err) {
       const error = describeError(err);
       logger.warn({ code: 'GENERATOR_FAILED', generator: name, error }, 'generator failed; keeping its last snapshot');
       this.#ctx.reportProblem(name, 'GENERATOR_FAILED', error);
       return { status: 'failed', error };
     }
+    if (result.status === 'unchanged') return result;
 
-    const ignored = [...(this.#definition.ignoredFields ?? []), ...this.#config.ignore_fields];
-    const stored = await db.get(snapshotKey(name));
-    const previous = stored ? decodeSnapshot(stored) : undefined;
-    const next = buildSnapshot(items, this.#definition.key, ignored, previous);
-    const limitError = checkLimits(next, this.#config);
-    if (limitError) {
-      logger.warn({ code: 'GENERATOR_FAILED', generator: name, error: limitError }, 'snapshot over its limit; keeping the last one');
-      this.#ctx.reportProblem(name, 'GENERATOR_FAILED', limitError);
-      return { status: 'failed', error: limitError };
-    }
-    if (previous && previous.checksum === next.checksum) return { status: 'unchanged' };
-
-    const diff = diffSnapshots(previous ?? EMPTY_SNAPSHOT, next, ignored);
-    if (previous && isEmptyDiff(diff)) return { status: 'unchanged' };
+    const { snapshot, diff } = result;
     const utf8 = (text: string) => Buffer.from(text, 'utf8');
     const delta = create(DeltaSchema, {
       generator: name,
       runId: randomUUID(),
-      baseline: previous === undefined,
+      baseline: result.status === 'baseline',
       added: diff.added.map((c) => ({ key: c.key, value: utf8(c.item.json), hash: c.item.hash })),
       removed: diff.removed.map((c) => ({ key: c.key, value: utf8(c.item.json), hash: c.item.hash })),
       modified: diff.modified.map((m) => ({ key: m.key, old: utf8(m.old.json), new: utf8(m.new.json), changedPaths: m.changedPaths, hash: m.new.hash })),
-      checksum: next.checksum,
-      itemCount: next.items.size,
+      checksum: snapshot.checksum,
+      itemCount: snapshot.items.length,
     });
-    await outbox.commit([{ case: 'delta', value: delta }], [{ type: 'put', key: snapshotKey(name), value: encodeSnapshot(next) }]);
+    await outbox.commit([{ case: 'delta', value: delta }], [{ type: 'put', key: snapshotKey(name), value: encodeSnapshot(snapshot) }]);
     logger.debug({ generator: name, added: diff.added.length, removed: diff.removed.length, modified: diff.modified.length }, 'generator delta');
-    return { status: previous ? 'changed' : 'baseline', diff };
+    return { status: result.status, diff };
   }
 
   #schedule(delayMs: number): void {
@@ -110,11 +100,33 @@ export class GeneratorRunner implements Lifecycle {
   }
 }
 
+export type Collected =
+  | { status: 'baseline' | 'changed'; snapshot: Snapshot; diff: Diff }
+  | { status: 'unchanged'; snapshot: Snapshot };
+
+/**
+ * Collects, checks the limits, and diffs against `previous` (none: a
+ * baseline). Writes nothing. Throws when collection fails, times out or the
+ * snapshot is over its limits.
+ */
+export async function collectSnapshot(definition: GeneratorDefinition, config: GeneratorSchedule, previous: Snapshot | undefined, stop: AbortSignal): Promise<Collected> {
+  const signal = AbortSignal.any([AbortSignal.timeout(config.timeout), stop]);
+  const items = await abortable(definition.collect(config, { signal }), signal);
+  const ignored = [...(definition.ignoredFields ?? []), ...config.ignore_fields];
+  const snapshot = buildSnapshot(items, definition.key, ignored, previous);
+  const limitError = checkLimits(snapshot, config);
+  if (limitError) throw new Error(`snapshot over its limit: ${limitError}`);
+  if (previous && previous.checksum === snapshot.checksum) return { status: 'unchanged', snapshot };
+  const diff = diffSnapshots(previous ?? EMPTY_SNAPSHOT, snapshot, ignored);
+  if (previous && isEmptyDiff(diff)) return { status: 'unchanged', snapshot };
+  return { status: previous ? 'changed' : 'baseline', snapshot, diff };
+}
+
 /** Why a snapshot is over the generator's limits, or undefined. */
 function checkLimits(snapshot: Snapshot, config: GeneratorSchedule): string | undefined {
-  if (snapshot.items.size > config.max_items) return `${snapshot.items.size} items, more than max_items (${config.max_items})`;
+  if (snapshot.items.length > config.max_items) return `${snapshot.items.length} items, more than max_items (${config.max_items})`;
   let bytes = 0;
-  for (const item of snapshot.items.values()) bytes += item.json.length;
+  for (const item of snapshot.items) bytes += item.json.length;
   if (bytes > config.max_bytes) return `${bytes} bytes, more than max_bytes (${config.max_bytes})`;
   return undefined;
 }

@@ -89,6 +89,12 @@ test('syslog and account changes become alerts; a killed agent loses nothing it 
     const alert = await eventually('the uid-0 alert', async () => (await alerts(server.http)).find((a) => a.ruleId === 'host.users.new-root-account'));
     assert.match(alert.title, /toor/);
     assert.equal(alert.count, 1);
+    // Further runs (every 300 ms) see no change: no new events, no new alert, no higher count.
+    const events = (await allEvents(server.http, 'host.users')).length;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal((await allEvents(server.http, 'host.users')).length, events, 'unchanged runs ship nothing');
+    const again = (await alerts(server.http)).filter((a) => a.ruleId === 'host.users.new-root-account');
+    assert.deepEqual(again.map((a) => a.count), [1]);
   });
 
   await t.test('kill -9 of the agent mid-stream: accepted lines arrive exactly once', async () => {

@@ -11,3 +11,4 @@ export { encodeAgentIdField, encodePeerField, encodeSourceField, RecordWriter } 
 export { waitForStopSignal } from './signals.ts';
 export { readRawRecord, type RawRecordView } from './wire/raw-record-reader.ts';
 export { parseCommandLine, type CommandLine, type CommandLineSpec } from './cli.ts';
+export { compareDpkgVersions } from './dpkg-version.ts';

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { buildSnapshot, canonicalJson, changedPaths, checksumOf, decodeSnapshot, diffSnapshots, encodeSnapshot, type Diff, type Snapshot } from './differ.ts';
+import { snapshotChecksum } from '@picket/shared';
+import { buildSnapshot, canonicalJson, changedPaths, decodeSnapshot, diffSnapshots, encodeSnapshot, type Diff, type Snapshot } from './differ.ts';
 
 const byName = (item: { name: string }) => item.name;
 const values = (snapshot: Snapshot) => Object.fromEntries(snapshot.items.map((item) => [item.key, JSON.parse(item.json)]));
@@ -92,7 +93,7 @@ test('property: an unchanged snapshot yields an empty diff and the same checksum
 test('property: the checksum is the one recomputed from keys and hashes alone', () => {
   fc.assert(fc.property(itemsArb, (items) => {
     const snapshot = buildSnapshot(items, byName);
-    assert.equal(checksumOf(snapshot.items.map(({ key, hash }) => ({ key, hash }))), snapshot.checksum);
+    assert.equal(snapshotChecksum(snapshot.items.map(({ key, hash }) => ({ key, hash }))), snapshot.checksum);
     assert.deepEqual(snapshot.items.map((item) => item.key), snapshot.items.map((item) => item.key).sort(), 'sorted by key');
   }), { numRuns: 200 });
 });

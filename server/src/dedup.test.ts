@@ -27,7 +27,7 @@ async function feed(store: SqliteStore, r: Rule, matches: [key: string, time: nu
   for (const [key, time] of matches) {
     const book = new AlertBook(store);
     await book.record(r, key, 'title', time, '{}', 'x');
-    await store.commitProcessed({ journalId: ++journalId, events: [], quarantined: [], agentReports: [], ...book.changes() });
+    await store.commitProcessed({ journalId: ++journalId, events: [], quarantined: [], agentReports: [], inventory: [], ...book.changes() });
   }
   return store.listAlerts({ limit: 100 });
 }

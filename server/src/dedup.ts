@@ -15,6 +15,9 @@ import type { Alert, NewAlert, ProcessedEntry, StateStore } from './store/store.
 
 type PendingAlert = (NewAlert & { id?: undefined }) | Alert;
 
+/** What raises alerts: a rule, or an analyzer (which has no threshold). */
+export type AlertSource = Pick<Rule, 'id' | 'severity' | 'threshold' | 'windowMs' | 'dedupWindowMs'>;
+
 export class AlertBook {
   readonly #state: StateStore;
   readonly #alerts = new Map<string, PendingAlert | null>();
@@ -26,7 +29,7 @@ export class AlertBook {
     this.#state = state;
   }
 
-  async record(rule: Rule, dedupKey: string, title: string, eventTime: number, sample: string, dataset: string): Promise<void> {
+  async record(rule: AlertSource, dedupKey: string, title: string, eventTime: number, sample: string, dataset: string): Promise<void> {
     const id = `${rule.id}\0${dedupKey}`;
     let active = this.#alerts.get(id);
     if (active === undefined) {

@@ -6,10 +6,14 @@
  * decoupled from acknowledging: intake only appends to the journal.
  */
 import type { Logger } from '@picket/shared';
+import type { Delta } from '@picket/shared';
 import { AlertBook } from './dedup.ts';
+import type { AnalyzerEngine } from './detect/analyzer-engine.ts';
+import type { Item, StateChange } from './detect/define-analyzer.ts';
 import type { DetectionEngine } from './detect/engine.ts';
 import type { EmitterRouter } from './emit/router.ts';
 import { recordSpans } from './intake/batch-scan.ts';
+import { InventoryBook } from './inventory.ts';
 import type { ServerMetrics } from './metrics.ts';
 import { normalizeRecord } from './normalize/normalize.ts';
 import type { SyslogParseOptions } from './normalize/syslog.ts';
@@ -19,6 +23,7 @@ export interface PipelineOptions {
   journal: IntakeJournal;
   state: StateStore;
   engine: DetectionEngine;
+  analyzers: AnalyzerEngine;
   emitters: EmitterRouter;
   metrics: ServerMetrics;
   logger: Logger;
@@ -116,10 +121,38 @@ export class Pipeline {
     });
   }
 
+  /** Applies a delta to the inventory, checks its checksum, and runs the analyzers on it. */
+  async #analyze(agentId: string, delta: Delta, time: number, inventory: InventoryBook, book: AlertBook): Promise<void> {
+    const { analyzers, metrics, logger } = this.#options;
+    const applied = await inventory.apply(agentId, delta);
+    metrics.inventoryChecks.inc({ result: applied.verified ? 'ok' : 'mismatch' });
+    if (!applied.verified) logger.warn({ agentId, generator: delta.generator }, "inventory differs from the agent's snapshot; asking the agent for a resync");
+    const parse = (bytes: Uint8Array) => JSON.parse(Buffer.from(bytes).toString('utf8')) as Item;
+    const change: StateChange = {
+      agentId,
+      generator: delta.generator,
+      baseline: delta.baseline,
+      resync: delta.resync,
+      added: delta.added.map((i) => ({ key: i.key, item: parse(i.value) })),
+      removed: delta.removed.map((i) => ({ key: i.key, item: parse(i.value) })),
+      modified: delta.modified.map((m) => ({ key: m.key, old: parse(m.old), new: parse(m.new), changedPaths: m.changedPaths })),
+    };
+    const findings = analyzers.analyze(change, applied.previous, applied.current, ({ analyzer, error }) => {
+      metrics.analyzerErrors.inc({ analyzer: analyzer.id });
+      logger.warn({ code: 'RULE_FAILED', analyzer: analyzer.id, detail: error, agentId }, 'analyzer threw');
+    });
+    for (const { analyzer, finding } of findings) {
+      metrics.analyzerFindings.inc({ analyzer: analyzer.id });
+      const sample = JSON.stringify({ '@timestamp': new Date(time).toISOString(), agent: { id: agentId }, generator: delta.generator, subject: finding.subject });
+      await book.record({ ...analyzer, severity: finding.severity ?? analyzer.severity }, finding.dedupKey, finding.title, time, sample, delta.generator);
+    }
+  }
+
   async #process(entry: JournalEntry): Promise<void> {
     const { state, engine, emitters, metrics, logger } = this.#options;
     const book = new AlertBook(state);
-    const result: ProcessedEntry = { journalId: entry.id, events: [], quarantined: [], openedAlerts: [], updatedAlerts: [], ruleWindows: [], agentReports: [] };
+    const inventory = new InventoryBook(state);
+    const result: ProcessedEntry = { journalId: entry.id, events: [], quarantined: [], openedAlerts: [], updatedAlerts: [], ruleWindows: [], agentReports: [], inventory: [] };
     const bytes = Buffer.from(entry.records.buffer, entry.records.byteOffset, entry.records.byteLength);
 
     const spans = recordSpans(bytes);
@@ -138,6 +171,7 @@ export class Pipeline {
         result.agentReports.push({ agentId: entry.agentId, version: normalized.version, hostname: normalized.hostname, backlogRecords: normalized.backlogRecords, reportedAt: entry.receivedAt });
         continue;
       }
+      if (normalized.delta) await this.#analyze(entry.agentId, normalized.delta, Date.parse(normalized.events[0]?.['@timestamp'] ?? '') || entry.receivedAt, inventory, book);
       for (const event of normalized.events) {
         const doc = JSON.stringify(event);
         const time = Date.parse(event['@timestamp']);
@@ -155,6 +189,7 @@ export class Pipeline {
     }
 
     Object.assign(result, book.changes());
+    result.inventory = inventory.changes();
     const openedIds = await state.commitProcessed(result);
     for (const [index, alert] of result.openedAlerts.entries()) {
       metrics.alertsOpened.inc({ rule: alert.ruleId });

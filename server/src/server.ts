@@ -7,6 +7,8 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { listenFailed, splitAddress, type Logger } from '@picket/shared';
 import type { ServerConfig } from './config.ts';
+import { AnalyzerEngine } from './detect/analyzer-engine.ts';
+import { builtinAnalyzers } from './detect/analyzers/index.ts';
 import { DetectionEngine } from './detect/engine.ts';
 import { builtinRules } from './detect/rules/index.ts';
 import type { EmitterRouting } from './emit/define-emitter.ts';
@@ -52,7 +54,8 @@ export async function startServer(config: ServerConfig, logger: Logger, io: Serv
     logger,
     (emitter) => metrics.emitFailures.inc({ emitter }),
   );
-  const pipeline = new Pipeline({ journal: store, state: store, engine, emitters: router, metrics, logger, syslog: { timeZone: config.syslog.time_zone } });
+  const analyzers = new AnalyzerEngine(builtinAnalyzers);
+  const pipeline = new Pipeline({ journal: store, state: store, engine, analyzers, emitters: router, metrics, logger, syslog: { timeZone: config.syslog.time_zone } });
 
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -68,6 +71,7 @@ export async function startServer(config: ServerConfig, logger: Logger, io: Serv
     const intake = await startGrpcIntake({
       address: config.listen.grpc,
       journal: store,
+      pendingResyncs: (agentId) => store.pendingResyncs(agentId),
       metrics,
       logger,
       onAppended: () => pipeline.notify(),

@@ -15,6 +15,8 @@ export interface CommandLineSpec<Schema extends z.ZodType> {
   help: string;
   /** The first is the default; 'validate' is handled here. */
   commands: string[];
+  /** Positional arguments a command takes after its name, as [least, most]; none when absent. */
+  commandArgs?: Record<string, [number, number]>;
   /** Options beyond --config, --help and --version. */
   options: ParseArgsOptionsConfig;
   schema: Schema;
@@ -24,7 +26,7 @@ export interface CommandLineSpec<Schema extends z.ZodType> {
 
 export type CommandLine<Schema extends z.ZodType> =
   | { exitCode: number }
-  | { command: string; values: Record<string, string | boolean | undefined>; config: z.output<Schema> };
+  | { command: string; args: string[]; values: Record<string, string | boolean | undefined>; config: z.output<Schema> };
 
 export function parseCommandLine<Schema extends z.ZodType>(spec: CommandLineSpec<Schema>, argv: string[]): CommandLine<Schema> {
   const fail = (message: string) => {
@@ -56,8 +58,11 @@ export function parseCommandLine<Schema extends z.ZodType>(spec: CommandLineSpec
     return { exitCode: 0 };
   }
   const command = positionals[0] ?? spec.commands[0]!;
-  if (positionals.length > 1 || !spec.commands.includes(command)) {
-    return fail(`unknown command '${positionals.join(' ')}'\nTry '${spec.program} --help'.`);
+  if (!spec.commands.includes(command)) return fail(`unknown command '${command}'\nTry '${spec.program} --help'.`);
+  const args = positionals.slice(1);
+  const [least, most] = spec.commandArgs?.[command] ?? [0, 0];
+  if (args.length < least || args.length > most) {
+    return fail(`'${command}' takes ${least === most ? least : `${least} to ${most}`} argument${most === 1 ? '' : 's'}, not ${args.length}\nTry '${spec.program} --help'.`);
   }
   const file = values.config as string | undefined;
   let config;
@@ -72,5 +77,5 @@ export function parseCommandLine<Schema extends z.ZodType>(spec: CommandLineSpec
     process.stdout.write(`${file ?? 'default configuration'}: ok\n`);
     return { exitCode: 0 };
   }
-  return { command, values, config };
+  return { command, args, values, config };
 }

@@ -12,3 +12,4 @@ export { waitForStopSignal } from './signals.ts';
 export { readRawRecord, type RawRecordView } from './wire/raw-record-reader.ts';
 export { parseCommandLine, type CommandLine, type CommandLineSpec } from './cli.ts';
 export { compareDpkgVersions } from './dpkg-version.ts';
+export { snapshotChecksum } from './snapshot-checksum.ts';

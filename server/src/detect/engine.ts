@@ -33,7 +33,8 @@ export class DetectionEngine {
 
   evaluate(event: NormalizedEvent, onFailure: (failure: RuleFailure) => void): Match[] {
     const matches: Match[] = [];
-    const baseline = event.delta?.baseline === true;
+    // A baseline or a resync is the state as it is, not a change.
+    const baseline = event.delta?.baseline === true || event.delta?.resync === true;
     for (const rule of this.#rulesFor(event.event.dataset)) {
       if (baseline && !rule.includeBaseline) continue;
       try {

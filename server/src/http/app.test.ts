@@ -20,7 +20,7 @@ test('health, metrics and the read API', async (t) => {
   await store.commitProcessed({
     journalId: 1, events: [{ agentId: 'a', seq: 1, dataset: 'syslog', timestamp: 0, doc: '{"message":"hi"}' }], quarantined: [],
     openedAlerts: [{ ruleId: 'r', dedupKey: 'k', dataset: 'syslog', severity: 'high', title: 'T', status: 'open', count: 2, firstSeen: 0, lastSeen: 1, createdAt: 1, sample: '{"message":"hi"}' }],
-    updatedAlerts: [], ruleWindows: [], agentReports: [],
+    updatedAlerts: [], ruleWindows: [], agentReports: [], inventory: [],
   });
 
   const health = await app.inject('/healthz');

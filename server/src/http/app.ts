@@ -26,6 +26,11 @@ const eventsQuery = z.strictObject({
 
 const listQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
+const inventoryQuery = z.strictObject({
+  after: z.string().max(4096).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+});
+
 export function buildHttpApp({ state, journal, metrics }: HttpDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, requestTimeout: 30_000 });
 
@@ -61,6 +66,19 @@ export function buildHttpApp({ state, journal, metrics }: HttpDeps): FastifyInst
     const query = listQuery.parse(request.query);
     const entries = await state.listQuarantine(query);
     return { entries: entries.map((e) => ({ ...e, data: Buffer.from(e.data).toString('base64') })) };
+  });
+
+  app.get<{ Params: { agent: string } }>('/api/v1/inventory/:agent', async (request) => ({
+    generators: await state.inventoryStates(request.params.agent),
+  }));
+
+  app.get<{ Params: { agent: string; generator: string } }>('/api/v1/inventory/:agent/:generator', async (request, reply) => {
+    const { agent, generator } = request.params;
+    const query = inventoryQuery.parse(request.query);
+    const found = (await state.inventoryStates(agent)).find((s) => s.generator === generator);
+    if (!found) return reply.code(404).send({ error: 'NOT_FOUND', message: `no inventory of ${generator} for agent ${agent}` });
+    const items = await state.inventoryItems(agent, generator, { limit: query.limit, ...(query.after !== undefined ? { after: query.after } : {}) });
+    return { state: found, items: items.map((item) => ({ key: item.key, value: JSON.parse(item.value) as unknown })), next: items.at(-1)?.key ?? null };
   });
 
   return app;

@@ -42,7 +42,7 @@ test('Ship: watermark on open, durable acknowledgements, harmless retransmission
   const dir = await mkdtemp(join(tmpdir(), 'picket-intake-'));
   const store = new SqliteStore(join(dir, 'picket.db'));
   const intake = await startGrpcIntake({
-    address: '127.0.0.1:0', journal: store, metrics: new ServerMetrics(), logger: createLogger('test', 'silent'), onAppended: () => {}, maxMessageBytes: 1 << 20,
+    address: '127.0.0.1:0', journal: store, pendingResyncs: async () => [], metrics: new ServerMetrics(), logger: createLogger('test', 'silent'), onAppended: () => {}, maxMessageBytes: 1 << 20,
   });
   t.after(async () => {
     await intake.stop();

@@ -14,6 +14,8 @@ import { scanBatch } from './batch-scan.ts';
 export interface GrpcIntakeOptions {
   address: string;
   journal: IntakeJournal;
+  /** Generators of the agent whose inventory needs a resync: sent with every acknowledgement until it arrives. */
+  pendingResyncs(agentId: string): Promise<string[]>;
   metrics: ServerMetrics;
   logger: Logger;
   /** Called after each durable append, to wake processing. */
@@ -48,7 +50,8 @@ export async function startGrpcIntake(options: GrpcIntakeOptions): Promise<Runni
       calls.add(call);
       metrics.intakeStreams.inc();
       const log = logger.child({ agentId, peer: call.getPeer() });
-      let queue: Promise<unknown> = journal.watermark(agentId).then((watermark) => call.write(ack(watermark)));
+      const acknowledge = async (seq: number) => call.write(ack(seq, await options.pendingResyncs(agentId)));
+      let queue: Promise<unknown> = journal.watermark(agentId).then(acknowledge);
       call.on('data', (bytes: Buffer) => {
         queue = queue.then(async () => {
           if (call.destroyed) return;
@@ -71,7 +74,7 @@ export async function startGrpcIntake(options: GrpcIntakeOptions): Promise<Runni
           metrics.intakeRecords.inc({ result: 'accepted' }, result.accepted);
           if (result.duplicates > 0) metrics.intakeRecords.inc({ result: 'duplicate' }, result.duplicates);
           if (result.accepted > 0) options.onAppended();
-          call.write(ack(result.watermark));
+          await acknowledge(result.watermark);
         }).catch((err) => {
           log.error({ err, code: 'STORE_FAILED' }, 'could not journal a batch');
           call.emit('error', { code: status.UNAVAILABLE, details: `server could not store the batch: ${describeError(err)}` });
@@ -105,6 +108,6 @@ export async function startGrpcIntake(options: GrpcIntakeOptions): Promise<Runni
   };
 }
 
-function ack(seq: number): Ack {
-  return create(AckSchema, { seq: BigInt(seq) });
+function ack(seq: number, resync: string[]): Ack {
+  return create(AckSchema, { seq: BigInt(seq), resync });
 }

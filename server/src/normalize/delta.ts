@@ -47,6 +47,7 @@ export function deltaToEvents(delta: Delta, ctx: DeltaContext): NormalizedEvent[
         generator: delta.generator,
         run_id: delta.runId,
         baseline: delta.baseline,
+        ...(delta.resync ? { resync: true } : {}),
         key,
         ...(changedPaths ? { changed_paths: changedPaths } : {}),
         ...(old !== undefined ? { old } : {}),

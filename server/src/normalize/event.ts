@@ -44,6 +44,8 @@ export interface NormalizedEvent {
     generator: string;
     run_id: string;
     baseline: boolean;
+    /** A full snapshot sent to repair the server's copy, not a change. */
+    resync?: boolean;
     key: string;
     changed_paths?: string[];
     old?: unknown;

@@ -3,14 +3,14 @@
  * the pipeline decides what to store.
  */
 import { fromBinary } from '@bufbuild/protobuf';
-import { describeError, Format, readRawRecord, RecordSchema, type ErrorCode, type RawRecordView } from '@picket/shared';
+import { describeError, Format, readRawRecord, RecordSchema, type Delta, type ErrorCode, type RawRecordView } from '@picket/shared';
 import { deltaToEvents } from './delta.ts';
 import type { NormalizedEvent } from './event.ts';
 import { parseSyslog, type SyslogParseOptions } from './syslog.ts';
 import { syslogToEvent } from './syslog-event.ts';
 
 export type Normalized =
-  | { kind: 'events'; events: NormalizedEvent[] }
+  | { kind: 'events'; events: NormalizedEvent[]; delta?: Delta }
   | { kind: 'status'; version: string; hostname: string; backlogRecords: number }
   | { kind: 'quarantine'; source: string; code: ErrorCode; reason: string };
 
@@ -35,7 +35,7 @@ export function normalizeRecord(bytes: Uint8Array, ctx: NormalizeContext): Norma
   switch (body.case) {
     case 'delta':
       try {
-        return { kind: 'events', events: deltaToEvents(body.value, { agentId: ctx.agentId, seq: ctx.seq, observedAt }) };
+        return { kind: 'events', events: deltaToEvents(body.value, { agentId: ctx.agentId, seq: ctx.seq, observedAt }), delta: body.value };
       } catch (err) {
         return { kind: 'quarantine', source: body.value.generator, code: 'PARSE_FAILED', reason: `delta: ${describeError(err)}` };
       }

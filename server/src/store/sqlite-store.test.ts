@@ -25,7 +25,7 @@ async function withStore(fn: (file: string) => Promise<void>) {
   }
 }
 
-const empty = (journalId: number): ProcessedEntry => ({ journalId, events: [], quarantined: [], openedAlerts: [], updatedAlerts: [], ruleWindows: [], agentReports: [] });
+const empty = (journalId: number): ProcessedEntry => ({ journalId, events: [], quarantined: [], openedAlerts: [], updatedAlerts: [], ruleWindows: [], agentReports: [], inventory: [] });
 
 test('append is idempotent by (agent, seq) and survives a reopen', async () => {
   await withStore(async (file) => {

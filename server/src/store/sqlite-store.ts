@@ -9,7 +9,7 @@
  */
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type {
-  AgentRow, Alert, AlertStatus, AppendResult, IntakeJournal, JournalEntry, ProcessedEntry, QuarantineEntry, RecordSpan, StateStore,
+  AgentRow, Alert, AlertStatus, AppendResult, IntakeJournal, InventoryChange, InventoryItem, InventoryState, JournalEntry, ProcessedEntry, QuarantineEntry, RecordSpan, StateStore,
 } from './store.ts';
 
 const SCHEMA = `
@@ -70,6 +70,24 @@ CREATE TABLE IF NOT EXISTS alerts (
   sample TEXT NOT NULL
 ) STRICT;
 CREATE INDEX IF NOT EXISTS alerts_by_key ON alerts (rule_id, dedup_key, id);
+CREATE TABLE IF NOT EXISTS inventory_items (
+  agent_id TEXT NOT NULL,
+  generator TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  PRIMARY KEY (agent_id, generator, key)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS inventory_state (
+  agent_id TEXT NOT NULL,
+  generator TEXT NOT NULL,
+  checksum TEXT NOT NULL,
+  item_count INTEGER NOT NULL,
+  verified INTEGER NOT NULL,
+  resync_requested INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (agent_id, generator)
+) STRICT;
 CREATE TABLE IF NOT EXISTS rule_windows (
   rule_id TEXT NOT NULL,
   key TEXT NOT NULL,
@@ -157,6 +175,7 @@ export class SqliteStore implements IntakeJournal, StateStore {
         if (w.timestamps.length === 0) dropWindow.run(w.ruleId, w.key);
         else putWindow.run(w.ruleId, w.key, JSON.stringify(w.timestamps));
       }
+      this.#applyInventory(entry.inventory);
       const report = this.#sql('UPDATE agents SET version = ?, hostname = ?, backlog_records = ? WHERE id = ?');
       for (const r of entry.agentReports) report.run(r.version, r.hostname, r.backlogRecords, r.agentId);
       this.#sql('DELETE FROM journal WHERE id <= ?').run(entry.journalId);
@@ -202,6 +221,45 @@ export class SqliteStore implements IntakeJournal, StateStore {
       id: number; agent_id: string; seq: number; received_at: number; source: string; code: string; reason: string; data: Uint8Array;
     }[];
     return rows.map((r) => ({ id: r.id, agentId: r.agent_id, seq: r.seq, receivedAt: r.received_at, source: r.source, code: r.code, reason: r.reason, data: r.data }));
+  }
+
+  async inventoryItems(agentId: string, generator: string, page: { after?: string; limit?: number } = {}): Promise<InventoryItem[]> {
+    const rows = this.#sql('SELECT key, value, hash FROM inventory_items WHERE agent_id = ? AND generator = ? AND key > ? ORDER BY key LIMIT ?')
+      .all(agentId, generator, page.after ?? '', page.limit ?? -1) as unknown as InventoryItem[];
+    // SQLite orders by UTF-8 bytes; the checksum needs JavaScript's string order.
+    return rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async inventoryStates(agentId: string): Promise<InventoryState[]> {
+    const rows = this.#sql('SELECT * FROM inventory_state WHERE agent_id = ? ORDER BY generator').all(agentId) as {
+      agent_id: string; generator: string; checksum: string; item_count: number; verified: number; resync_requested: number; updated_at: number;
+    }[];
+    return rows.map((r) => ({
+      agentId: r.agent_id, generator: r.generator, checksum: r.checksum, itemCount: r.item_count,
+      verified: r.verified === 1, resyncRequested: r.resync_requested === 1, updatedAt: r.updated_at,
+    }));
+  }
+
+  async pendingResyncs(agentId: string): Promise<string[]> {
+    const rows = this.#sql('SELECT generator FROM inventory_state WHERE agent_id = ? AND resync_requested = 1 ORDER BY generator').all(agentId) as { generator: string }[];
+    return rows.map((r) => r.generator);
+  }
+
+  #applyInventory(changes: readonly InventoryChange[]): void {
+    const clear = this.#sql('DELETE FROM inventory_items WHERE agent_id = ? AND generator = ?');
+    const upsert = this.#sql('INSERT INTO inventory_items (agent_id, generator, key, value, hash) VALUES (?, ?, ?, ?, ?) ON CONFLICT (agent_id, generator, key) DO UPDATE SET value = excluded.value, hash = excluded.hash');
+    const remove = this.#sql('DELETE FROM inventory_items WHERE agent_id = ? AND generator = ? AND key = ?');
+    const state = this.#sql(
+      'INSERT INTO inventory_state (agent_id, generator, checksum, item_count, verified, resync_requested, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (agent_id, generator) DO UPDATE SET checksum = excluded.checksum, item_count = excluded.item_count, verified = excluded.verified, resync_requested = excluded.resync_requested, updated_at = excluded.updated_at',
+    );
+    for (const c of changes) {
+      if (c.replace) clear.run(c.agentId, c.generator);
+      for (const key of c.deletes) remove.run(c.agentId, c.generator, key);
+      for (const item of c.upserts) upsert.run(c.agentId, c.generator, item.key, item.value, item.hash);
+      // A copy that does not match asks for a resync; a matching one (after a resync) clears the request.
+      state.run(c.agentId, c.generator, c.checksum, c.itemCount, c.verified ? 1 : 0, c.verified ? 0 : 1, Date.now());
+    }
   }
 
   #sql(text: string): StatementSync {

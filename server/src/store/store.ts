@@ -95,6 +95,37 @@ export interface AgentReport {
   reportedAt: number;
 }
 
+export interface InventoryItem {
+  key: string;
+  /** The item as JSON. */
+  value: string;
+  hash: string;
+}
+
+/** What one journal entry changes in the inventory of an (agent, generator). */
+export interface InventoryChange {
+  agentId: string;
+  generator: string;
+  /** A baseline or resync: the items below are the whole state. */
+  replace: boolean;
+  upserts: InventoryItem[];
+  deletes: string[];
+  /** The agent's checksum, and whether the server's copy matched it. A mismatch asks the agent for a resync. */
+  checksum: string;
+  itemCount: number;
+  verified: boolean;
+}
+
+export interface InventoryState {
+  agentId: string;
+  generator: string;
+  checksum: string;
+  itemCount: number;
+  verified: boolean;
+  resyncRequested: boolean;
+  updatedAt: number;
+}
+
 /** Everything one processed journal entry changes, applied atomically. */
 export interface ProcessedEntry {
   journalId: number;
@@ -104,6 +135,7 @@ export interface ProcessedEntry {
   updatedAlerts: Pick<Alert, 'id' | 'count' | 'lastSeen'>[];
   ruleWindows: { ruleId: string; key: string; timestamps: number[] }[];
   agentReports: AgentReport[];
+  inventory: InventoryChange[];
 }
 
 export interface StateStore {
@@ -118,6 +150,11 @@ export interface StateStore {
   listEvents(query: { dataset?: string; afterId?: number; limit: number }): Promise<{ id: number; doc: string }[]>;
   listAgents(): Promise<AgentRow[]>;
   listQuarantine(query: { limit: number }): Promise<(QuarantineEntry & { id: number })[]>;
+  /** The server's copy of a generator's state on an agent, sorted by key. */
+  inventoryItems(agentId: string, generator: string, page?: { after?: string; limit?: number }): Promise<InventoryItem[]>;
+  inventoryStates(agentId: string): Promise<InventoryState[]>;
+  /** Generators of the agent whose copy failed verification and wait for a resync. */
+  pendingResyncs(agentId: string): Promise<string[]>;
 }
 
 export interface AgentRow {

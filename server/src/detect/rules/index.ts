@@ -1,5 +1,4 @@
-import { newRootAccount } from './new-root-account.ts';
 import { sshdBruteForce } from './sshd-brute-force.ts';
 
-/** The built-in rules. */
-export const builtinRules = [newRootAccount, sshdBruteForce];
+/** The built-in rules. (Changes of host state are watched by analyzers: ../analyzers.) */
+export const builtinRules = [sshdBruteForce];

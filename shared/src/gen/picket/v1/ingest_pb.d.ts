@@ -47,6 +47,14 @@ export declare type Ack = Message<"picket.v1.Ack"> & {
    * @generated from field: uint64 seq = 1;
    */
   seq: bigint;
+
+  /**
+   * Generators whose state the server could not verify: the agent answers
+   * with a Delta marked resync for each.
+   *
+   * @generated from field: repeated string resync = 2;
+   */
+  resync: string[];
 };
 
 /**

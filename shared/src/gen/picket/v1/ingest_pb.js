@@ -9,7 +9,7 @@ import { file_picket_v1_record } from "./record_pb.js";
  * Describes the file picket/v1/ingest.proto.
  */
 export const file_picket_v1_ingest = /*@__PURE__*/
-  fileDesc("ChZwaWNrZXQvdjEvaW5nZXN0LnByb3RvEglwaWNrZXQudjEiPQoFQmF0Y2gSIgoHcmVjb3JkcxgBIAMoCzIRLnBpY2tldC52MS5SZWNvcmQSEAoIYWdlbnRfaWQYAiABKAkiEgoDQWNrEgsKA3NlcRgBIAEoBDI2CgZJbmdlc3QSLAoEU2hpcBIQLnBpY2tldC52MS5CYXRjaBoOLnBpY2tldC52MS5BY2soATABYgZwcm90bzM", [file_picket_v1_record]);
+  fileDesc("ChZwaWNrZXQvdjEvaW5nZXN0LnByb3RvEglwaWNrZXQudjEiPQoFQmF0Y2gSIgoHcmVjb3JkcxgBIAMoCzIRLnBpY2tldC52MS5SZWNvcmQSEAoIYWdlbnRfaWQYAiABKAkiIgoDQWNrEgsKA3NlcRgBIAEoBBIOCgZyZXN5bmMYAiADKAkyNgoGSW5nZXN0EiwKBFNoaXASEC5waWNrZXQudjEuQmF0Y2gaDi5waWNrZXQudjEuQWNrKAEwAWIGcHJvdG8z", [file_picket_v1_record]);
 
 /**
  * Describes the message picket.v1.Batch.

@@ -169,6 +169,15 @@ export declare type Delta = Message<"picket.v1.Delta"> & {
    * @generated from field: uint32 item_count = 8;
    */
   itemCount: number;
+
+  /**
+   * The whole snapshot, sent because the server asked for it (its copy did
+   * not match a checksum): `added` holds every item, like a baseline, and
+   * analyzers treat it as a repair, never as changes.
+   *
+   * @generated from field: bool resync = 9;
+   */
+  resync: boolean;
 };
 
 /**

@@ -16,6 +16,8 @@ import type { Lifecycle } from './units.ts';
 export interface ShipperOptions {
   address: string;
   agentId: string;
+  /** The server asks for full snapshots of these generators (its copy did not verify). */
+  onResync?(generators: string[]): void;
   maxBatchBytes: number;
   maxInFlight: number;
   backoffMinMs: number;
@@ -25,6 +27,8 @@ export interface ShipperOptions {
 type ShipStream = ClientDuplexStream<Uint8Array, Ack>;
 
 const IngestClient = grpcClientConstructor(Ingest);
+// The server repeats a resync request in every Ack until the snapshot reaches it; pass it on once a minute at most.
+const RESYNC_REPEAT_MS = 60_000;
 const PERMANENT = new Set([grpcStatus.INVALID_ARGUMENT, grpcStatus.PERMISSION_DENIED, grpcStatus.UNAUTHENTICATED, grpcStatus.UNIMPLEMENTED]);
 
 export class Shipper implements Lifecycle {
@@ -45,6 +49,8 @@ export class Shipper implements Lifecycle {
   #stopped = false;
   #acking: Promise<void> = Promise.resolve();
   #connected = false;
+  /** When each generator's resync was last passed on: every Ack repeats the request until the snapshot arrives. */
+  #resyncPassedOn = new Map<string, number>();
   #onFlushed = () => this.#pump();
 
   constructor(outbox: Outbox, options: ShipperOptions, logger: Logger) {
@@ -97,7 +103,10 @@ export class Shipper implements Lifecycle {
     this.#stream = stream;
     this.#cursor = undefined;
     this.#inFlight = [];
-    stream.on('data', (ack: Ack) => this.#acknowledge(stream, Number(ack.seq)));
+    stream.on('data', (ack: Ack) => {
+      this.#acknowledge(stream, Number(ack.seq));
+      if (ack.resync.length > 0) this.#requestResync(ack.resync);
+    });
     stream.on('error', (err: ServiceError) => this.#disconnected(stream, err));
     stream.on('end', () => this.#disconnected(stream, undefined));
   }
@@ -114,6 +123,13 @@ export class Shipper implements Lifecycle {
       .then(() => this.#outbox.acknowledge(seq))
       .catch((err) => this.#logger.error({ err, code: 'STORE_FAILED' }, 'could not delete acknowledged records'));
     this.#pump();
+  }
+
+  #requestResync(generators: string[]): void {
+    const now = Date.now();
+    const due = generators.filter((g) => now - (this.#resyncPassedOn.get(g) ?? 0) > RESYNC_REPEAT_MS);
+    for (const g of due) this.#resyncPassedOn.set(g, now);
+    if (due.length > 0) this.#options.onResync?.(due);
   }
 
   #disconnected(stream: ShipStream, err: ServiceError | undefined): void {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { create } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { DeltaSchema, snapshotChecksum, type Delta } from '@picket/shared';
 import { InventoryBook } from './inventory.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
@@ -13,7 +13,7 @@ const hashOf = (value: string) => `h(${value})`;
 const item = (key: string, value: string) => ({ key, value: Buffer.from(value), hash: hashOf(value) });
 
 /** A delta as the agent would send it, with the checksum of the state it leads to. */
-function delta(state: Record<string, string>, init: Partial<Delta>): Delta {
+function delta(state: Record<string, string>, init: MessageInitShape<typeof DeltaSchema>): Delta {
   const sorted = Object.keys(state).sort().map((key) => ({ key, hash: hashOf(state[key]!) }));
   return create(DeltaSchema, { generator: 'host.users', checksum: snapshotChecksum(sorted), itemCount: sorted.length, ...init });
 }

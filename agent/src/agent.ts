@@ -10,9 +10,10 @@ import { join, resolve } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { AgentStatusSchema, VERSION, type Logger, type Problem } from '@picket/shared';
 import type { AgentConfig } from './config.ts';
-import { generators } from './generators/index.ts';
+import type { GeneratorConfig } from './generators/define-generator.ts';
+import { resolveGenerators } from './generators/definitions.ts';
 import { GeneratorRunner } from './generators/runner.ts';
-import type { GeneratorSchedule } from './generators/define-generator.ts';
+import { WorkerPool } from './generators/worker-pool.ts';
 import { Outbox } from './outbox.ts';
 import { Shipper } from './shipper.ts';
 import { sources } from './sources/index.ts';
@@ -32,6 +33,8 @@ export function resolveHome(config: AgentConfig): string {
 }
 
 export async function startAgent(config: AgentConfig, logger: Logger): Promise<RunningAgent> {
+  // Loads module generators: a bad one fails start-up before anything opens.
+  const configuredGenerators = await resolveGenerators(config.generators as GeneratorConfig[]);
   const home = resolveHome(config);
   await mkdir(home, { recursive: true, mode: 0o700 });
   const agentId = await loadOrCreateAgentId(home);
@@ -78,9 +81,10 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
       inputs.push(source);
       sourceUnits.push(source);
     }
-    for (const generatorConfig of config.generators) {
-      const definition = generators.find((g) => g.name === generatorConfig.type)!;
-      const runner = new GeneratorRunner(definition, generatorConfig as never as GeneratorSchedule, { db, outbox, logger, reportProblem });
+    const pool = new WorkerPool();
+    inputs.push({ stop: () => pool.close() }); // after the runners, which stop first
+    for (const generator of configuredGenerators) {
+      const runner = new GeneratorRunner(generator, { db, outbox, logger, reportProblem, pool });
       inputs.push(runner);
       await runner.start();
     }

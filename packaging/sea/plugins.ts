@@ -1,6 +1,6 @@
 /** esbuild plugins for the single executable's bundle (see bundle.ts). */
 import { isBuiltin } from 'node:module';
-import { dirname, sep } from 'node:path';
+import { basename, dirname, resolve, sep } from 'node:path';
 import type { Plugin } from 'esbuild';
 
 /**
@@ -52,6 +52,23 @@ export function nativeAddons(addons: NativeAddon[], loader: string): Plugin {
         loader: 'js',
         resolveDir: dirname(loader), // modules outside the file namespace resolve nothing without one
       }));
+    },
+  };
+}
+
+/**
+ * Imports of the module at `original` (an absolute path) get the one at
+ * `replacement` instead: how the executable swaps in its own way of doing
+ * what needs files on disk (see worker-script.ts).
+ */
+export function replaceModule(original: string, replacement: string): Plugin {
+  const name = basename(original).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return {
+    name: `replace-${basename(original)}`,
+    setup(build) {
+      build.onResolve({ filter: new RegExp(`/${name}$`) }, (args) => {
+        return resolve(args.resolveDir, args.path) === original ? { path: replacement } : undefined;
+      });
     },
   };
 }

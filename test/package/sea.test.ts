@@ -3,6 +3,8 @@
  * an empty directory, with no node_modules above it and none of this
  * repository's environment, it starts, takes a syslog line over TCP, keeps it
  * in its LevelDB outbox (the native addon works) and stops cleanly on SIGINT.
+ * Its generators run on worker threads started from its own assets: every
+ * built-in, and command and module (.mjs, .cjs, .ts) generators.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,14 +19,70 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { VERSION } from '@picket/shared';
+import { generators } from '../../agent/src/generators/index.ts';
 
 const built = fileURLToPath(new URL('../../dist/picket-agent', import.meta.url));
+const printFile = fileURLToPath(new URL('../../agent/src/generators/testdata/command/print-file.sh', import.meta.url));
 const run = promisify(execFile);
+const skip = existsSync(built) ? false : 'dist/picket-agent not built: run npm run package';
 
-test('dist/picket-agent runs alone and keeps a syslog line in its outbox', {
-  skip: existsSync(built) ? false : 'dist/picket-agent not built: run npm run package',
-  timeout: 60_000,
-}, async () => {
+/** A copy of the executable alone in a new directory, and an environment with nothing of ours in it. */
+async function isolated(t: { after(fn: () => Promise<void>): void }) {
+  const dir = await mkdtemp(join(tmpdir(), 'picket-sea-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const agent = join(dir, 'picket-agent');
+  await copyFile(built, agent);
+  await chmod(agent, 0o755);
+  // No NODE_OPTIONS, no test runner variables.
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, PICKET_HOME: join(dir, 'home'), XDG_CACHE_HOME: join(dir, 'cache') };
+  return { dir, agent, env };
+}
+
+interface CollectLine { generator: string; status: string; error?: string; added?: { key: string; item: Record<string, unknown> }[] }
+
+async function collectOnce(agent: string, dir: string, env: Record<string, string>, args: string[] = []): Promise<CollectLine[]> {
+  const { stdout } = await run(agent, ['collect', '--once', ...args], { cwd: dir, env, timeout: 60_000 });
+  return stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as CollectLine);
+}
+
+test('dist/picket-agent collect --once runs every built-in generator on its worker threads', { skip, timeout: 90_000 }, async (t) => {
+  const { dir, agent, env } = await isolated(t);
+  // The real host: whatever it holds, a first run is a baseline, never a failure.
+  const lines = await collectOnce(agent, dir, env).catch((err: { stdout?: string }) => {
+    throw new Error(`collect --once failed:\n${err.stdout ?? String(err)}`);
+  });
+  assert.deepEqual(lines.map((l) => l.generator).sort(), generators.map((g) => g.name).sort());
+  for (const line of lines) assert.equal(line.status, 'baseline', `${line.generator}: ${line.error ?? line.status}`);
+});
+
+test('dist/picket-agent runs command generators and module generators in .mjs, .cjs and .ts', { skip, timeout: 90_000 }, async (t) => {
+  const { dir, agent, env } = await isolated(t);
+  const generator = (name: string) => `{ name: "${name}", key: (item) => item.id, async collect(config) { return [{ id: "${name}", option: config.option }]; } }`;
+  await writeFile(join(dir, 'esm.mjs'), `export default ${generator('acme.esm')};\n`);
+  await writeFile(join(dir, 'common.cjs'), `module.exports = ${generator('acme.common')};\n`);
+  await writeFile(join(dir, 'typed.ts'), `interface Options { option: number }\nexport const generator = { name: "acme.typed", key: (item: { id: string }) => item.id, async collect(config: Options) { return [{ id: "acme.typed", option: config.option }]; } };\n`);
+  await writeFile(join(dir, 'users.json'), JSON.stringify({ Users: [{ UserName: 'alice' }] }));
+  const config = join(dir, 'agent.yaml');
+  await writeFile(config, `generators:
+  - type: command
+    name: aws.iam.users
+    command: ${JSON.stringify(printFile)}
+    args: [users.json]
+    items_path: Users
+    key: UserName
+${['esm.mjs', 'common.cjs', 'typed.ts'].map((file, i) => `  - type: module\n    path: ${file}\n    option: ${i}\n`).join('')}`);
+
+  const lines = await collectOnce(agent, dir, env, ['--config', config]);
+  const added = Object.fromEntries(lines.map((l) => [l.generator, l.status === 'baseline' ? l.added!.map((a) => a.item) : l.error]));
+  assert.deepEqual(added, {
+    'aws.iam.users': [{ UserName: 'alice' }],
+    'acme.esm': [{ id: 'acme.esm', option: 0 }],
+    'acme.common': [{ id: 'acme.common', option: 1 }],
+    'acme.typed': [{ id: 'acme.typed', option: 2 }],
+  });
+});
+
+test('dist/picket-agent runs alone and keeps a syslog line in its outbox', { skip, timeout: 60_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'picket-sea-'));
   const agent = join(dir, 'picket-agent');
   const state = join(dir, 'home', 'agent', 'state');

@@ -18,8 +18,9 @@ export interface GeneratorDefinition<Schema extends z.ZodType = z.ZodType, Item 
   /** The item's identity: stable across runs, unique within a snapshot. */
   key(item: Item): string;
   /**
-   * Reads the state. Self-contained (it may run on a worker thread): all it
-   * needs comes from `config`; file reads use async APIs and honour `signal`.
+   * Reads the state. Runs on a worker thread (see worker-pool.ts), so it must
+   * be self-contained: all it needs comes from `config`; file reads use async
+   * APIs and honour `signal`.
    */
   collect(config: z.output<Schema>, ctx: CollectContext): Promise<Item[]>;
   /**
@@ -56,6 +57,37 @@ export interface GeneratorSchedule {
   max_items: number;
   max_bytes: number;
 }
+
+/** A configured generator entry, validated: the schedule plus the generator's own options. */
+export interface GeneratorConfig extends GeneratorSchedule {
+  [option: string]: unknown;
+}
+
+/** What a run needs of a generator, whether built in or made from a custom entry. */
+export type RunnableGenerator = Pick<GeneratorDefinition, 'name' | 'key' | 'collect' | 'ignoredFields'>;
+
+/**
+ * A generator type the user instantiates (`command`, `module`): each
+ * configured entry is a generator of its own, with its own dataset `name`.
+ */
+export interface CustomGeneratorType<Schema extends z.ZodType = z.ZodType> {
+  type: string;
+  schema: Schema;
+  /**
+   * The generator an entry runs. Called at start-up, where it fails fast with
+   * a message naming what is wrong, and on the worker thread for each run.
+   */
+  generatorFor(config: z.output<Schema>): RunnableGenerator | Promise<RunnableGenerator>;
+}
+
+export function defineCustomGeneratorType<Schema extends z.ZodType>(type: CustomGeneratorType<Schema>): CustomGeneratorType<Schema> {
+  return type;
+}
+
+/** The dataset name of a custom generator, e.g. "aws.iam.users". */
+export const datasetName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$/, 'expected a dotted lowercase name such as aws.iam.users');
 
 /** The `root` option of generators that read the host's files: tests point it at fixture trees. */
 export const rootOption = z.string().default('/').describe('Directory the host\'s files are read under; "/" for the host itself.');

@@ -1,3 +1,4 @@
+import { commandType } from './command.ts';
 import { hostAuthorizedKeys } from './host-authorized-keys.ts';
 import { hostCron } from './host-cron.ts';
 import { hostFiles } from './host-files.ts';
@@ -10,6 +11,7 @@ import { hostSockets } from './host-sockets.ts';
 import { hostSudoers } from './host-sudoers.ts';
 import { hostSystemdUnits } from './host-systemd-units.ts';
 import { hostUsers } from './host-users.ts';
+import { moduleType } from './module.ts';
 
 /** Every generator the agent has, by name. With no configuration, the agent runs them all. */
 export const generators = [
@@ -26,3 +28,9 @@ export const generators = [
   hostInterfaces,
   hostFiles,
 ] as const;
+
+/**
+ * Generator types the user instantiates: each configured entry is a
+ * generator of its own, named by the entry (see define-generator.ts).
+ */
+export const customGeneratorTypes = [commandType, moduleType] as const;

@@ -3,31 +3,29 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { fromBinary } from '@bufbuild/protobuf';
 import { BatchSchema, createLogger, type Delta } from '@picket/shared';
-import { z } from 'zod';
 import { Outbox } from '../outbox.ts';
 import { openStateDb, type StateDb } from '../state-db.ts';
-import { defineGenerator, generatorSchema, type GeneratorSchedule } from './define-generator.ts';
+import type { GeneratorConfig, GeneratorSchedule } from './define-generator.ts';
+import { moduleSchema } from './module.ts';
 import { GeneratorRunner, snapshotKey } from './runner.ts';
+import { WorkerPool } from './worker-pool.ts';
 
 const logger = createLogger('test', 'silent');
 
-/** A generator whose items (or failure) the test sets between runs. */
-function fakeGenerator() {
-  const state: { items: { name: string; uid: number; pid?: number }[]; fail?: Error; hang?: boolean } = { items: [] };
-  const definition = defineGenerator({
-    name: 'test.users',
-    schema: generatorSchema('test.users', { interval: '1h' }, { extra: z.string().optional() }),
-    key: (item: { name: string }) => item.name,
-    ignoredFields: ['pid'],
-    collect: async () => {
-      if (state.hang) await new Promise(() => {});
-      if (state.fail) throw state.fail;
-      return structuredClone(state.items);
-    },
-  });
-  return { state, definition };
+/**
+ * Runs happen on worker threads, where a generator cannot share the test's
+ * variables. So the fake generator is a module generator (testdata/module/scripted.ts)
+ * and the test sets its items, or its failure, as options before each run.
+ */
+const scripted = fileURLToPath(new URL('testdata/module/scripted.ts', import.meta.url));
+
+interface ScriptedState {
+  items: { name: string; uid: number; pid?: number }[];
+  fail?: Error | undefined;
+  hang?: boolean;
 }
 
 async function setup(t: { after(fn: () => Promise<void>): void }, overrides: Partial<GeneratorSchedule> = {}) {
@@ -35,9 +33,13 @@ async function setup(t: { after(fn: () => Promise<void>): void }, overrides: Par
   let db: StateDb = await openStateDb(dir);
   let outbox = await Outbox.open(db, { flushIntervalMs: 0, maxPendingBytes: 1 << 20, sync: false });
   const problems: string[] = [];
-  const { state, definition } = fakeGenerator();
-  const config = { ...(definition.schema.parse({ type: 'test.users' }) as GeneratorSchedule), ...overrides };
-  const runner = () => new GeneratorRunner(definition, config, { db, outbox, logger, reportProblem: (_c, code, message) => problems.push(`${code}: ${message}`) });
+  const state: ScriptedState = { items: [] };
+  const pool = new WorkerPool({ size: 1 });
+  const config = { ...(moduleSchema.parse({ type: 'module', path: scripted, name: 'test.users' }) as GeneratorConfig), ...overrides };
+  const runner = () => {
+    const options = { items: state.items, fail: state.fail?.message, hang: state.hang };
+    return new GeneratorRunner({ name: 'test.users', config: { ...config, ...options } }, { db, outbox, logger, pool, reportProblem: (_c, code, message) => problems.push(`${code}: ${message}`) });
+  };
   const deltas = async (): Promise<Delta[]> => {
     const chunks = await outbox.readChunks(undefined, Infinity);
     return fromBinary(BatchSchema, Buffer.concat(chunks.map((c) => c.bytes))).records.flatMap((r) => (r.body.case === 'delta' ? [r.body.value] : []));
@@ -48,6 +50,7 @@ async function setup(t: { after(fn: () => Promise<void>): void }, overrides: Par
     outbox = await Outbox.open(db, { flushIntervalMs: 0, maxPendingBytes: 1 << 20, sync: false });
   };
   t.after(async () => {
+    await pool.close();
     await db.close();
     await rm(dir, { recursive: true, force: true });
   });

@@ -59,13 +59,23 @@ generators:
     assert.equal(alert.count, 1);
   });
 
-  await t.test('a server copy that drifted is detected and a resync is requested', async () => {
+  await t.test('a server copy that drifted is detected, and the resync repairs it', async () => {
     // Lose an item behind the server's back, as a missed delta would.
     const db = new DatabaseSync(join(home, 'server', 'picket.db'));
     db.prepare("DELETE FROM inventory_items WHERE agent_id = ? AND generator = 'host.users' AND key = 'alice'").run(agentId);
     db.close();
     await appendFile(join(root, 'etc/passwd'), 'bob:x:1002:1002::/home/bob:/bin/sh\n');
-    const drifted = await eventually('the mismatch', async () => (await states()).find((s) => s.generator === 'host.users' && s.resyncRequested));
-    assert.equal(drifted.verified, false);
+    // The mismatch asks the agent for its whole snapshot, which replaces the copy.
+    const repaired = await eventually('the repair', async () => {
+      const users = (await states()).find((s) => s.generator === 'host.users');
+      return users?.itemCount === 4 && users.verified && !users.resyncRequested ? users : undefined;
+    });
+    assert.equal(repaired.verified, true);
+    const { items } = await getJson<{ items: { key: string }[] }>(`${server.http}/api/v1/inventory/${agentId}/host.users`);
+    assert.deepEqual(items.map((i) => i.key), ['alice', 'bob', 'mallory', 'root'], 'the lost item is back');
+    const log = server.stderrLines.join('\n');
+    assert.match(log, /inventory differs from the agent's snapshot/, 'the drift was detected, not missed');
+    const { alerts } = await getJson<{ alerts: { ruleId: string }[] }>(`${server.http}/api/v1/alerts`);
+    assert.equal(alerts.filter((a) => a.ruleId === 'host.users.new-root-account').length, 0, 'a resync raises no alerts');
   });
 });

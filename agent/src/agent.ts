@@ -83,8 +83,10 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
     }
     const pool = new WorkerPool();
     inputs.push({ stop: () => pool.close() }); // after the runners, which stop first
+    const runners = new Map<string, GeneratorRunner>();
     for (const generator of configuredGenerators) {
       const runner = new GeneratorRunner(generator, { db, outbox, logger, reportProblem, pool });
+      runners.set(runner.name, runner);
       inputs.push(runner);
       await runner.start();
     }
@@ -95,6 +97,10 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
       maxInFlight: config.shipper.max_in_flight,
       backoffMinMs: config.shipper.backoff_min,
       backoffMaxMs: config.shipper.backoff_max,
+      onResync: (names) => {
+        logger.info({ generators: names }, 'server asked for a resync: sending whole snapshots');
+        for (const name of names) runners.get(name)?.requestResync();
+      },
     }, logger);
     await shipper.start();
 

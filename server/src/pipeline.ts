@@ -28,6 +28,8 @@ export interface PipelineOptions {
   metrics: ServerMetrics;
   logger: Logger;
   syslog: SyslogParseOptions;
+  /** An agent's copy of some state failed verification: tell it now rather than with its next batch. */
+  onResyncRequested?(agentId: string): void;
 }
 
 const ENTRIES_PER_READ = 16;
@@ -191,6 +193,7 @@ export class Pipeline {
     Object.assign(result, book.changes());
     result.inventory = inventory.changes();
     const openedIds = await state.commitProcessed(result);
+    for (const agentId of new Set(result.inventory.filter((c) => !c.verified).map((c) => c.agentId))) this.#options.onResyncRequested?.(agentId);
     for (const [index, alert] of result.openedAlerts.entries()) {
       metrics.alertsOpened.inc({ rule: alert.ruleId });
       await emitters.emit({ ...alert, id: openedIds[index]! });

@@ -15,7 +15,7 @@ import type { EmitterRouting } from './emit/define-emitter.ts';
 import { emitters } from './emit/index.ts';
 import { EmitterRouter } from './emit/router.ts';
 import { buildHttpApp } from './http/app.ts';
-import { startGrpcIntake } from './intake/grpc-ingest.ts';
+import { startGrpcIntake, type RunningIntake } from './intake/grpc-ingest.ts';
 import { ServerMetrics } from './metrics.ts';
 import { Pipeline } from './pipeline.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
@@ -55,7 +55,8 @@ export async function startServer(config: ServerConfig, logger: Logger, io: Serv
     (emitter) => metrics.emitFailures.inc({ emitter }),
   );
   const analyzers = new AnalyzerEngine(builtinAnalyzers);
-  const pipeline = new Pipeline({ journal: store, state: store, engine, analyzers, emitters: router, metrics, logger, syslog: { timeZone: config.syslog.time_zone } });
+  let intake: RunningIntake | undefined;
+  const pipeline = new Pipeline({ onResyncRequested: (agentId) => intake?.nudge(agentId), journal: store, state: store, engine, analyzers, emitters: router, metrics, logger, syslog: { timeZone: config.syslog.time_zone } });
 
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -68,7 +69,7 @@ export async function startServer(config: ServerConfig, logger: Logger, io: Serv
       await pipeline.stop();
       await router.stop();
     });
-    const intake = await startGrpcIntake({
+    intake = await startGrpcIntake({
       address: config.listen.grpc,
       journal: store,
       pendingResyncs: (agentId) => store.pendingResyncs(agentId),
@@ -77,7 +78,8 @@ export async function startServer(config: ServerConfig, logger: Logger, io: Serv
       onAppended: () => pipeline.notify(),
       maxMessageBytes: config.intake.max_message_size,
     });
-    stops.push(() => intake.stop());
+    const running = intake;
+    stops.push(() => running.stop());
     const app = buildHttpApp({ state: store, journal: store, metrics });
     const { host, port } = splitAddress(config.listen.http);
     await app.listen({ host, port }).catch((err: unknown) => {

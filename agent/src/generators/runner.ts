@@ -35,6 +35,7 @@ export class GeneratorRunner implements Lifecycle {
   readonly #ctx: RunnerContext;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<RunOutcome> | undefined;
+  #resyncRequested = false;
   #stopping = new AbortController();
 
   constructor(generator: ConfiguredGenerator, ctx: RunnerContext) {
@@ -57,11 +58,25 @@ export class GeneratorRunner implements Lifecycle {
     await this.#running;
   }
 
-  /** One collection; resolves when its result is durable. */
-  async runOnce(): Promise<RunOutcome> {
+  /**
+   * The server's copy of this state did not verify: the next run (now, if
+   * none is running) sends the whole snapshot, marked resync. Runs stay one
+   * at a time, so a resync never interleaves with a scheduled delta.
+   */
+  requestResync(): void {
+    this.#resyncRequested = true;
+    if (!this.#running && this.#timer && !this.#stopping.signal.aborted) {
+      clearTimeout(this.#timer);
+      this.#schedule(0);
+    }
+  }
+
+  /** One collection; resolves when its result is durable. With `resync`, ships the whole snapshot. */
+  async runOnce(options: { resync?: boolean } = {}): Promise<RunOutcome> {
     const { db, outbox, logger, pool } = this.#ctx;
     const { name, config } = this.#generator;
-    const previous = await db.get(snapshotKey(name));
+    // Without a previous snapshot the diff holds every item.
+    const previous = options.resync ? undefined : await db.get(snapshotKey(name));
     let result: SnapshotResult;
     try {
       result = await pool.run({ config, previous }, this.#stopping.signal);
@@ -80,7 +95,8 @@ export class GeneratorRunner implements Lifecycle {
     const delta = create(DeltaSchema, {
       generator: name,
       runId: randomUUID(),
-      baseline: result.status === 'baseline',
+      baseline: result.status === 'baseline' && !options.resync,
+      resync: options.resync === true,
       added: diff.added.map((c) => ({ key: c.key, value: utf8(c.item.json), hash: c.item.hash })),
       removed: diff.removed.map((c) => ({ key: c.key, value: utf8(c.item.json), hash: c.item.hash })),
       modified: diff.modified.map((m) => ({ key: m.key, old: utf8(m.old.json), new: utf8(m.new.json), changedPaths: m.changedPaths, hash: m.new.hash })),
@@ -94,7 +110,9 @@ export class GeneratorRunner implements Lifecycle {
 
   #schedule(delayMs: number): void {
     this.#timer = setTimeout(() => {
-      this.#running = this.runOnce();
+      const resync = this.#resyncRequested;
+      this.#resyncRequested = false;
+      this.#running = this.runOnce({ resync });
       void this.#running.finally(() => {
         this.#running = undefined;
         if (!this.#stopping.signal.aborted) this.#schedule(jittered(this.#generator.config.interval));

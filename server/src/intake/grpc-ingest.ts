@@ -26,6 +26,8 @@ export interface GrpcIntakeOptions {
 export interface RunningIntake {
   /** The bound address, e.g. "127.0.0.1:50051". */
   address: string;
+  /** Sends the agent's open streams an Ack now, carrying its pending resync requests. */
+  nudge(agentId: string): void;
   stop(): Promise<void>;
 }
 
@@ -38,7 +40,7 @@ export async function startGrpcIntake(options: GrpcIntakeOptions): Promise<Runni
   // takes the request undecoded.
   const ship = { ...definition.ship!, requestDeserialize: (bytes: Buffer) => bytes };
   const server = new Server({ 'grpc.max_receive_message_length': options.maxMessageBytes });
-  const calls = new Set<ShipCall>();
+  const calls = new Map<ShipCall, { agentId: string; acknowledge(): Promise<void> }>();
 
   server.addService({ ship }, {
     ship: (call: ShipCall) => {
@@ -47,11 +49,14 @@ export async function startGrpcIntake(options: GrpcIntakeOptions): Promise<Runni
         call.emit('error', { code: status.INVALID_ARGUMENT, details: new PicketError('AGENT_ID_MISSING').message });
         return;
       }
-      calls.add(call);
       metrics.intakeStreams.inc();
       const log = logger.child({ agentId, peer: call.getPeer() });
-      const acknowledge = async (seq: number) => call.write(ack(seq, await options.pendingResyncs(agentId)));
+      const acknowledge = async (seq: number) => {
+        call.write(ack(seq, await options.pendingResyncs(agentId)));
+      };
       let queue: Promise<unknown> = journal.watermark(agentId).then(acknowledge);
+      // A nudge goes through the same queue, so acknowledgements keep their order.
+      calls.set(call, { agentId, acknowledge: () => (queue = queue.then(async () => acknowledge(await journal.watermark(agentId)))) as Promise<void> });
       call.on('data', (bytes: Buffer) => {
         queue = queue.then(async () => {
           if (call.destroyed) return;
@@ -95,6 +100,11 @@ export async function startGrpcIntake(options: GrpcIntakeOptions): Promise<Runni
   const host = options.address.slice(0, options.address.lastIndexOf(':'));
   return {
     address: `${host}:${port}`,
+    nudge(agentId) {
+      for (const stream of calls.values()) {
+        if (stream.agentId === agentId) void stream.acknowledge().catch((err) => logger.warn({ err, agentId }, 'could not send a resync request'));
+      }
+    },
     async stop() {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => server.forceShutdown(), 3000);
@@ -102,7 +112,7 @@ export async function startGrpcIntake(options: GrpcIntakeOptions): Promise<Runni
           clearTimeout(timer);
           resolve();
         });
-        for (const call of calls) call.end();
+        for (const call of calls.keys()) call.end();
       });
     },
   };

@@ -112,7 +112,12 @@ export class GeneratorRunner implements Lifecycle {
     this.#timer = setTimeout(() => {
       const resync = this.#resyncRequested;
       this.#resyncRequested = false;
-      this.#running = this.runOnce({ resync });
+      // A storage failure must not crash the agent: report it, and try again next time.
+      this.#running = this.runOnce({ resync }).catch((err: unknown): RunOutcome => {
+        const error = describeError(err);
+        this.#ctx.logger.error({ code: 'STORE_FAILED', generator: this.#generator.name, error }, 'could not store a generator run; will try again');
+        return { status: 'failed', error };
+      });
       void this.#running.finally(() => {
         this.#running = undefined;
         if (!this.#stopping.signal.aborted) this.#schedule(jittered(this.#generator.config.interval));
